@@ -1,0 +1,1 @@
+//! tavern-proto: the wire contract.

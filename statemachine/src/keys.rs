@@ -1,0 +1,160 @@
+//! The key layout: every record of the state has one key, built here.
+//!
+//! A key is a one-byte table tag followed by fields: integers as fixed-width big-endian (so keys
+//! sort by number), strings as a u16 big-endian length then the bytes (so no key is a prefix of
+//! another by accident). Names used for lookups are lower-cased before they go into a key.
+//!
+//! One record per friend edge, channel member, mail and mail item: no list is ever rewritten as
+//! one value. The tags are grouped by domain; every domain module builds its keys with
+//! [`Key`] and one of these tags, and documents its layout at the top of its file.
+
+use crate::ids::CharacterId;
+
+/// Cluster config, id allocators, format version.
+pub const META: u8 = 0x01;
+/// Realms.
+pub const REALM: u8 = 0x10;
+/// Accounts, their username index, their account-level settings.
+pub const ACCOUNT: u8 = 0x11;
+pub const ACCOUNT_BY_USERNAME: u8 = 0x12;
+/// Characters, their name index (per realm) and characters-of-account index.
+pub const CHARACTER: u8 = 0x13;
+pub const CHARACTER_BY_NAME: u8 = 0x14;
+pub const CHARACTERS_OF_ACCOUNT: u8 = 0x15;
+/// Presence: rows, per-gateway index, online character of an account, gateway leases.
+pub const PRESENCE: u8 = 0x20;
+pub const PRESENCE_BY_GATEWAY: u8 = 0x21;
+pub const ONLINE_OF_ACCOUNT: u8 = 0x22;
+pub const GATEWAY: u8 = 0x23;
+pub const GATEWAY_BY_EXPIRY: u8 = 0x24;
+/// Social: friend and ignore edges with their reverse indexes, account-level friends.
+pub const FRIEND: u8 = 0x30;
+pub const FRIEND_REVERSE: u8 = 0x31;
+pub const IGNORE: u8 = 0x32;
+pub const IGNORE_REVERSE: u8 = 0x33;
+pub const ACCOUNT_FRIEND: u8 = 0x34;
+/// Channels (tags 0x40..=0x4f are the channel module's).
+pub const CHANNEL_BASE: u8 = 0x40;
+/// Mail (tags 0x50..=0x5f are the mail module's).
+pub const MAIL_BASE: u8 = 0x50;
+/// Arena teams (tags 0x60..=0x6f are the arena module's).
+pub const ARENA_BASE: u8 = 0x60;
+/// Client sessions for exactly-once writes and their expiry index.
+pub const SESSION: u8 = 0x70;
+pub const SESSION_RESPONSE: u8 = 0x71;
+pub const SESSION_BY_EXPIRY: u8 = 0x72;
+
+/// A key under construction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key(Vec<u8>);
+
+impl Key {
+    pub fn new(tag: u8) -> Self {
+        Key(vec![tag])
+    }
+
+    pub fn u8(mut self, v: u8) -> Self {
+        self.0.push(v);
+        self
+    }
+
+    pub fn u16(mut self, v: u16) -> Self {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+
+    pub fn u32(mut self, v: u32) -> Self {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+
+    pub fn u64(mut self, v: u64) -> Self {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+
+    pub fn character(self, c: CharacterId) -> Self {
+        self.u32(c.realm).u32(c.low)
+    }
+
+    /// A length-prefixed string. Strings in keys are bounded by limits far below 64 KiB.
+    pub fn str(mut self, s: &str) -> Self {
+        let len = u16::try_from(s.len()).expect("key strings are bounded by validated limits");
+        self.0.extend_from_slice(&len.to_be_bytes());
+        self.0.extend_from_slice(s.as_bytes());
+        self
+    }
+
+    /// Raw bytes at the end of a key (no length prefix).
+    pub fn tail(mut self, bytes: &[u8]) -> Self {
+        self.0.extend_from_slice(bytes);
+        self
+    }
+
+    pub fn build(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// Reads fields back out of a key, front to back.
+#[derive(Debug)]
+pub struct KeyReader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> KeyReader<'a> {
+    /// Starts after the tag byte and `skip` further bytes of prefix.
+    pub fn new(key: &'a [u8], skip: usize) -> Self {
+        let start = (1 + skip).min(key.len());
+        KeyReader {
+            rest: &key[start..],
+        }
+    }
+
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        if self.rest.len() < N {
+            return None;
+        }
+        let (head, rest) = self.rest.split_at(N);
+        self.rest = rest;
+        head.try_into().ok()
+    }
+
+    pub fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|b| b[0])
+    }
+
+    pub fn u16(&mut self) -> Option<u16> {
+        self.take::<2>().map(u16::from_be_bytes)
+    }
+
+    pub fn u32(&mut self) -> Option<u32> {
+        self.take::<4>().map(u32::from_be_bytes)
+    }
+
+    pub fn u64(&mut self) -> Option<u64> {
+        self.take::<8>().map(u64::from_be_bytes)
+    }
+
+    pub fn character(&mut self) -> Option<CharacterId> {
+        Some(CharacterId {
+            realm: self.u32()?,
+            low: self.u32()?,
+        })
+    }
+
+    pub fn str(&mut self) -> Option<String> {
+        let len = usize::from(self.u16()?);
+        if self.rest.len() < len {
+            return None;
+        }
+        let (head, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        String::from_utf8(head.to_vec()).ok()
+    }
+}
+
+/// Lower-cases a name for a lookup key (names match case-insensitively, DOMAIN.md 1.1).
+pub fn fold(name: &str) -> String {
+    name.to_lowercase()
+}

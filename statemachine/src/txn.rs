@@ -1,0 +1,193 @@
+//! [`Txn`]: the working state of one apply (or one query).
+//!
+//! Reads go to an overlay of this entry's own writes first, then to the [`View`]; writes only
+//! touch the overlay. When the command succeeds, the overlay becomes the entry's mutations (in
+//! key order, so every node writes the same batch); when it fails, the overlay is dropped and the
+//! state is untouched. It also carries the entry's time, the cluster config and the events.
+//!
+//! ```text
+//!  domain code ──get/scan──▶ overlay (this entry's writes) ──miss──▶ View (RocksDB / MemView)
+//!              ──put/delete─▶ overlay ──finish()──▶ Vec<Mutation> (sorted) + Vec<Event>
+//! ```
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
+
+use crate::codec::Record;
+use crate::config::ClusterConfig;
+use crate::error::Error;
+use crate::event::Event;
+use crate::view::{Mutation, Pairs, View};
+
+/// How many base pairs a merged scan pulls from the view at a time.
+const SCAN_PAGE_PAIRS: usize = 256;
+
+pub struct Txn<'a> {
+    view: &'a dyn View,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    events: Vec<Event>,
+    now_ms: u64,
+    config: ClusterConfig,
+}
+
+impl std::fmt::Debug for Txn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Txn")
+            .field("writes", &self.writes.len())
+            .field("events", &self.events.len())
+            .field("now_ms", &self.now_ms)
+            .finish()
+    }
+}
+
+impl<'a> Txn<'a> {
+    /// A transaction at `now_ms` (the entry's leader-stamped time, or the reader's time for a
+    /// query). Loads the cluster config from the view.
+    pub fn new(view: &'a dyn View, now_ms: u64) -> Result<Self, Error> {
+        let mut txn = Txn {
+            view,
+            writes: BTreeMap::new(),
+            events: Vec::new(),
+            now_ms,
+            config: Default::default(),
+        };
+        txn.config = crate::config::load(&txn)?;
+        Ok(txn)
+    }
+
+    /// The entry's time in milliseconds since the Unix epoch. The only clock apply may use.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    pub(crate) fn set_config(&mut self, config: ClusterConfig) {
+        self.config = config;
+    }
+
+    /// Records an event; it is emitted only if the command succeeds.
+    pub fn emit(&mut self, event: impl Into<Event>) {
+        self.events.push(event.into());
+    }
+
+    pub fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        match self.writes.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => Ok(self.view.get(key)?),
+        }
+    }
+
+    pub fn get<T: Record>(&self, key: &[u8]) -> Result<Option<T>, Error> {
+        match self.get_raw(key)? {
+            Some(bytes) => Ok(Some(T::decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn exists(&self, key: &[u8]) -> Result<bool, Error> {
+        Ok(self.get_raw(key)?.is_some())
+    }
+
+    pub fn put<T: Record>(&mut self, key: Vec<u8>, value: &T) {
+        self.writes.insert(key, Some(value.encode()));
+    }
+
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.writes.insert(key, None);
+    }
+
+    /// Pairs under `prefix` in key order, after `after` when given, at most `limit`, with this
+    /// entry's own writes applied.
+    pub fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Pairs, Error> {
+        let mut out = Vec::new();
+        let start = match after {
+            Some(a) => Bound::Excluded(a.to_vec()),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let mut overlay = self
+            .writes
+            .range((start, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .peekable();
+        let mut base: VecDeque<(Vec<u8>, Vec<u8>)> = VecDeque::new();
+        let mut base_cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
+        let mut base_done = false;
+        while out.len() < limit {
+            if base.is_empty() && !base_done {
+                let page = self
+                    .view
+                    .scan(prefix, base_cursor.as_deref(), SCAN_PAGE_PAIRS)?;
+                base_done = page.len() < SCAN_PAGE_PAIRS;
+                if let Some((last, _)) = page.last() {
+                    base_cursor = Some(last.clone());
+                }
+                base.extend(page);
+            }
+            let take_base = match (base.front(), overlay.peek()) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some((bk, _)), Some((ok, _))) => {
+                    if bk.as_slice() == ok.as_slice() {
+                        base.pop_front(); // shadowed by this entry's write
+                        false
+                    } else {
+                        bk.as_slice() < ok.as_slice()
+                    }
+                }
+            };
+            if take_base {
+                if let Some(pair) = base.pop_front() {
+                    out.push(pair);
+                }
+            } else if let Some((k, Some(v))) = overlay.next() {
+                out.push((k.clone(), v.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every pair under `prefix`, refusing to read more than `max` (a bound every caller names).
+    pub fn scan_all(&self, prefix: &[u8], max: usize) -> Result<Pairs, Error> {
+        let pairs = self.scan(prefix, None, max.saturating_add(1))?;
+        if pairs.len() > max {
+            return Err(Error::Corrupt(format!(
+                "more than {max} records under prefix {prefix:02x?}, the bound for this scan"
+            )));
+        }
+        Ok(pairs)
+    }
+
+    /// Decoded records under `prefix`, at most `max` (see [`Txn::scan_all`]).
+    pub fn scan_records<T: Record>(
+        &self,
+        prefix: &[u8],
+        max: usize,
+    ) -> Result<Vec<(Vec<u8>, T)>, Error> {
+        self.scan_all(prefix, max)?
+            .into_iter()
+            .map(|(k, v)| Ok((k, T::decode(&v)?)))
+            .collect()
+    }
+
+    /// Number of keys under `prefix`, counting at most `max + 1`.
+    pub fn count(&self, prefix: &[u8], max: usize) -> Result<usize, Error> {
+        Ok(self.scan(prefix, None, max.saturating_add(1))?.len())
+    }
+
+    /// The mutations (sorted by key) and events of this transaction.
+    pub fn finish(self) -> (Vec<Mutation>, Vec<Event>) {
+        let mutations = self
+            .writes
+            .into_iter()
+            .map(|(key, v)| match v {
+                Some(value) => Mutation::Put { key, value },
+                None => Mutation::Delete { key },
+            })
+            .collect();
+        (mutations, self.events)
+    }
+}
