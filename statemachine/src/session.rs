@@ -108,11 +108,13 @@ pub(crate) fn begin(txn: &Txn<'_>, req: RequestId) -> Result<Begin, Error> {
             return Ok(Begin::Replay(stored.0));
         }
         let ack = s.ack_below.max(req.ack_below);
+        // Stored answers with seq >= ack (those below are forgotten when this write is recorded).
+        let after = ack.checked_sub(1).map(|a| response_key(req.client, a));
         let unacked = txn
             .scan(
                 &response_prefix(req.client),
-                Some(&response_key(req.client, ack)),
-                usize::MAX,
+                after.as_deref(),
+                SESSION_UNACKED_MAX as usize + 1,
             )?
             .len() as u64;
         if unacked >= SESSION_UNACKED_MAX {

@@ -103,6 +103,8 @@ impl<'a> Txn<'a> {
     /// entry's own writes applied.
     pub fn scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Pairs, Error> {
         let mut out = Vec::new();
+        // A cursor before the prefix means "from the start of the prefix".
+        let after = after.filter(|a| *a >= prefix);
         let start = match after {
             Some(a) => Bound::Excluded(a.to_vec()),
             None => Bound::Included(prefix.to_vec()),
@@ -189,5 +191,58 @@ impl<'a> Txn<'a> {
             })
             .collect();
         (mutations, self.events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::MemView;
+    use proptest::prelude::*;
+
+    fn model_scan(
+        model: &BTreeMap<Vec<u8>, Vec<u8>>,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Pairs {
+        model
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix) && after.is_none_or(|a| k.as_slice() > a))
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    proptest! {
+        /// A scan through the overlay sees exactly what the state would hold after the writes,
+        /// across view pages (keys are drawn from a small alphabet so pages of 256 fill up).
+        #[test]
+        fn scan_merges_overlay_and_view_like_the_final_state(
+            base in prop::collection::btree_map(prop::collection::vec(0u8..4, 1..6), any::<u8>(), 0..600),
+            ops in prop::collection::vec((prop::collection::vec(0u8..4, 1..6), prop::option::of(any::<u8>())), 0..200),
+            prefix in prop::collection::vec(0u8..4, 0..2),
+            after in prop::option::of(prop::collection::vec(0u8..4, 1..4)),
+            limit in 0usize..700,
+        ) {
+            let mut view = MemView::new();
+            let mut model = BTreeMap::new();
+            let puts: Vec<Mutation> = base.iter().map(|(k, v)| Mutation::Put { key: k.clone(), value: vec![*v] }).collect();
+            view.write(&puts);
+            for (k, v) in &base { model.insert(k.clone(), vec![*v]); }
+            let mut txn = Txn::new(&view, 0).unwrap();
+            for (k, v) in &ops {
+                match v {
+                    Some(v) => { txn.writes.insert(k.clone(), Some(vec![*v])); model.insert(k.clone(), vec![*v]); }
+                    None => { txn.delete(k.clone()); model.remove(k); }
+                }
+            }
+            let got = txn.scan(&prefix, after.as_deref(), limit).unwrap();
+            prop_assert_eq!(got, model_scan(&model, &prefix, after.as_deref(), limit));
+            // And the mutations turn the view into the model.
+            let (mutations, _) = txn.finish();
+            view.write(&mutations);
+            prop_assert_eq!(view.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>(), model);
+        }
     }
 }

@@ -20,7 +20,8 @@ pub trait View {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
 
     /// Every key/value pair whose key starts with `prefix`, in key order, starting after
-    /// `after` when given, at most `limit` pairs.
+    /// `after` when given (a cursor sorting before `prefix` means from the start of the prefix),
+    /// at most `limit` pairs.
     fn scan(
         &self,
         prefix: &[u8],
@@ -113,6 +114,7 @@ impl View for MemView {
         limit: usize,
     ) -> Result<Pairs, StorageError> {
         use std::ops::Bound;
+        let after = after.filter(|a| *a >= prefix);
         let start = match after {
             Some(a) => Bound::Excluded(a.to_vec()),
             None => Bound::Included(prefix.to_vec()),
