@@ -28,7 +28,7 @@ fn login(id: CharacterId, gateway: &str) -> PresenceCommand {
 fn presence(sim: &Sim, id: CharacterId) -> Option<Presence> {
     match sim
         .query(Query::Presence(PresenceQuery::Get { id }))
-        .unwrap()
+        .expect("presence query")
     {
         QueryResponse::Presence(PresenceQueryResponse::Presence(p)) => p,
         other => panic!("{other:?}"),
