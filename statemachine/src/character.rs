@@ -359,3 +359,42 @@ pub(crate) fn query(txn: &Txn<'_>, q: &CharacterQuery) -> Result<CharacterQueryR
         }
     })
 }
+
+/// Checks that the name index and the characters-of-account index match the characters
+/// exactly, and that names are unique per realm.
+pub fn check_invariants(view: &dyn crate::View) -> Result<(), String> {
+    let txn = Txn::new(view, 0).map_err(|e| e.to_string())?;
+    let chars = txn
+        .scan_records::<Character>(&Key::new(CHARACTER).build(), usize::MAX - 1)
+        .map_err(|e| e.to_string())?;
+    for (_, c) in &chars {
+        let owner = txn
+            .get::<u32>(&name_key(c.id.realm, &c.name))
+            .map_err(|e| e.to_string())?;
+        if owner != Some(c.id.low) {
+            return Err(format!("name {} of {} indexed as {owner:?}", c.name, c.id));
+        }
+        if !txn
+            .exists(&of_account_key(c.account, c.id))
+            .map_err(|e| e.to_string())?
+        {
+            return Err(format!(
+                "{} missing from account {}'s characters",
+                c.id, c.account
+            ));
+        }
+    }
+    let count = |tag| {
+        txn.scan(&Key::new(tag).build(), None, usize::MAX)
+            .map(|v| v.len())
+            .map_err(|e| e.to_string())
+    };
+    let (names, of_account) = (count(CHARACTER_BY_NAME)?, count(CHARACTERS_OF_ACCOUNT)?);
+    if names != chars.len() || of_account != chars.len() {
+        return Err(format!(
+            "{} characters, {names} name entries, {of_account} account entries",
+            chars.len()
+        ));
+    }
+    Ok(())
+}

@@ -751,3 +751,59 @@ pub(crate) fn query(txn: &Txn<'_>, q: &PresenceQuery) -> Result<PresenceQueryRes
         }
     })
 }
+
+/// Checks the presence invariants over the whole state: every row indexed by its gateway and
+/// its account exactly once, at most one online character per account, every row's character
+/// existing, every gateway index entry pointing at a row of that gateway.
+pub fn check_invariants(view: &dyn crate::View) -> Result<(), String> {
+    let txn = Txn::new(view, 0).map_err(|e| e.to_string())?;
+    let all = |tag| {
+        txn.scan(&Key::new(tag).build(), None, usize::MAX)
+            .map_err(|e| e.to_string())
+    };
+    let mut accounts = std::collections::BTreeMap::new();
+    let rows = all(PRESENCE)?;
+    for (k, v) in &rows {
+        let p = Presence::decode(v).map_err(|e| e.to_string())?;
+        if Some(p.id) != KeyReader::new(k, 0).character() {
+            return Err(format!("presence row {k:02x?} holds {}", p.id));
+        }
+        if crate::character::get(&txn, p.id)
+            .map_err(|e| e.to_string())?
+            .is_none()
+        {
+            return Err(format!("presence of missing character {}", p.id));
+        }
+        if !txn
+            .exists(&by_gateway_key(&p.gateway, p.id))
+            .map_err(|e| e.to_string())?
+        {
+            return Err(format!(
+                "presence {} not indexed under gateway {}",
+                p.id, p.gateway
+            ));
+        }
+        if accounts.insert(p.account, p.id).is_some() {
+            return Err(format!("account {} has two online characters", p.account));
+        }
+        let online = txn
+            .get::<CharacterId>(&online_of_account_key(p.account))
+            .map_err(|e| e.to_string())?;
+        if online != Some(p.id) {
+            return Err(format!(
+                "account {} online index says {online:?}, not {}",
+                p.account, p.id
+            ));
+        }
+    }
+    if all(ONLINE_OF_ACCOUNT)?.len() != rows.len() || all(PRESENCE_BY_GATEWAY)?.len() != rows.len()
+    {
+        return Err(format!(
+            "{} presence rows but {} account and {} gateway index entries",
+            rows.len(),
+            all(ONLINE_OF_ACCOUNT)?.len(),
+            all(PRESENCE_BY_GATEWAY)?.len()
+        ));
+    }
+    Ok(())
+}
