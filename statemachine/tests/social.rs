@@ -10,8 +10,8 @@ use tavern_statemachine::presence::{
 };
 use tavern_statemachine::social::{
     check_invariants, AccountFriendEntry, AccountFriendState, AccountSide, FriendEntry,
-    FriendResult, IgnoreEntry, SocialCommand, SocialEvent, SocialQuery, SocialQueryResponse,
-    SocialResponse, WhisperTarget,
+    FriendResult, IgnoreEntry, SocialCommand, SocialConfig, SocialEvent, SocialQuery,
+    SocialQueryResponse, SocialResponse, WhisperTarget, LISTED_BY_MAX,
 };
 use tavern_statemachine::testkit::{name_of, Sim, HUMAN, ORC};
 use tavern_statemachine::{
@@ -1396,4 +1396,30 @@ fn deleting_a_character_removes_every_edge_both_ways() {
         Ok(SocialQueryResponse::Ignoring(false))
     );
     check(&sim);
+}
+
+#[test]
+fn social_config_validates_the_listed_by_limit() {
+    let config = |listed_by_max| SocialConfig {
+        listed_by_max,
+        ..SocialConfig::default()
+    };
+    assert_eq!(SocialConfig::default().validate(), Ok(()));
+    assert_eq!(config(1).validate(), Ok(()));
+    let max = u32::try_from(LISTED_BY_MAX).expect("fits");
+    assert_eq!(config(max).validate(), Ok(()));
+    assert_eq!(
+        config(0).validate(),
+        Err(Error::invalid(
+            "config.social.listed_by_max",
+            "is 0, it must be in 1..=100000"
+        ))
+    );
+    assert_eq!(
+        config(max + 1).validate(),
+        Err(Error::invalid(
+            "config.social.listed_by_max",
+            "is 100001, it must be in 1..=100000"
+        ))
+    );
 }

@@ -102,6 +102,19 @@ impl Default for SocialConfig {
 }
 
 impl SocialConfig {
+    /// Checks the values: `listed_by_max` must be in `1..=LISTED_BY_MAX` (0 would refuse every
+    /// add). `ClusterConfig::validate` should call this, as it calls the mail config's.
+    pub fn validate(&self) -> Result<(), Error> {
+        let max = self.listed_by_max;
+        if max == 0 || max as usize > LISTED_BY_MAX {
+            return Err(Error::invalid(
+                "config.social.listed_by_max",
+                format!("is {max}, it must be in 1..={LISTED_BY_MAX}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The effective listed-by limit: the configured one, never above [`LISTED_BY_MAX`].
     pub fn listed_by_limit(&self) -> usize {
         usize::try_from(self.listed_by_max)
