@@ -60,6 +60,7 @@ impl ClusterConfig {
         if self.max_player_level == 0 {
             return Err(Error::invalid("config.max_player_level", "must be above 0"));
         }
+        self.social.validate()?;
         self.mail.validate()?;
         Ok(())
     }

@@ -6,6 +6,7 @@ use tavern_statemachine::account::AccountCommand;
 use tavern_statemachine::character::CharacterCommand;
 use tavern_statemachine::presence::{Login, PresenceCommand, PresenceUpdate};
 use tavern_statemachine::session::SessionCommand;
+use tavern_statemachine::social::SocialCommand;
 use tavern_statemachine::testkit::{name_of, Sim, HUMAN, ORC};
 use tavern_statemachine::{apply, CharacterId, Command, MemView, RequestId, View};
 
@@ -64,6 +65,26 @@ enum Op {
         inner: Box<Op>,
     },
     ExpireSessions,
+    Friend {
+        low: u32,
+        name: u32,
+    },
+    Unfriend {
+        low: u32,
+        other: u32,
+    },
+    Ignore {
+        low: u32,
+        name: u32,
+    },
+    AccountFriend {
+        from: u32,
+        to: u32,
+    },
+    AcceptAccountFriend {
+        account: u32,
+        requester: u32,
+    },
 }
 
 fn plain_op() -> impl Strategy<Value = Op> {
@@ -81,6 +102,11 @@ fn plain_op() -> impl Strategy<Value = Op> {
         1 => (1u32..8, any::<bool>()).prop_map(|(account, locked)| Op::Lock { account, locked }),
         2 => (0u64..20_000).prop_map(|ms| Op::Advance { ms }),
         1 => Just(Op::ExpireSessions),
+        3 => (1u32..16, 1u32..10).prop_map(|(low, name)| Op::Friend { low, name }),
+        1 => (1u32..16, 1u32..16).prop_map(|(low, other)| Op::Unfriend { low, other }),
+        1 => (1u32..16, 1u32..10).prop_map(|(low, name)| Op::Ignore { low, name }),
+        1 => (1u32..8, 1u32..8).prop_map(|(from, to)| Op::AccountFriend { from, to }),
+        1 => (1u32..8, 1u32..8).prop_map(|(account, requester)| Op::AcceptAccountFriend { account, requester }),
     ]
 }
 
@@ -162,6 +188,32 @@ fn command(op: &Op) -> Option<Command> {
         }
         .into(),
         Op::ExpireSessions => SessionCommand::Expire.into(),
+        Op::Friend { low, name } => SocialCommand::AddFriend {
+            owner: id(*low),
+            name: name_of(*name),
+            note: "hi".into(),
+        }
+        .into(),
+        Op::Unfriend { low, other } => SocialCommand::RemoveFriend {
+            owner: id(*low),
+            friend: id(*other),
+        }
+        .into(),
+        Op::Ignore { low, name } => SocialCommand::AddIgnore {
+            owner: id(*low),
+            name: name_of(*name),
+        }
+        .into(),
+        Op::AccountFriend { from, to } => SocialCommand::RequestAccountFriend {
+            from_account: *from,
+            to_account: *to,
+        }
+        .into(),
+        Op::AcceptAccountFriend { account, requester } => SocialCommand::AcceptAccountFriend {
+            account: *account,
+            requester: *requester,
+        }
+        .into(),
         Op::Advance { .. } | Op::Once { .. } => return None,
     })
 }
@@ -182,6 +234,11 @@ fn variant(op: &Op) -> &'static str {
         Op::Advance { .. } => "advance",
         Op::Once { .. } => "once",
         Op::ExpireSessions => "expire-sessions",
+        Op::Friend { .. } => "friend",
+        Op::Unfriend { .. } => "unfriend",
+        Op::Ignore { .. } => "ignore",
+        Op::AccountFriend { .. } => "account-friend",
+        Op::AcceptAccountFriend { .. } => "accept-account-friend",
     }
 }
 
@@ -189,6 +246,7 @@ fn variant(op: &Op) -> &'static str {
 fn check_all(view: &dyn View) -> Result<(), String> {
     tavern_statemachine::character::check_invariants(view)?;
     tavern_statemachine::presence::check_invariants(view)?;
+    tavern_statemachine::social::check_invariants(view)?;
     Ok(())
 }
 
@@ -201,6 +259,10 @@ proptest! {
         sim.realm(1);
         for account in 1..8 {
             sim.account(account);
+        }
+        // A few characters to start with, of both factions, so social ops find their targets.
+        for low in 1..=6 {
+            sim.character(CharacterId::new(1, low), low, &name_of(low), if low > 4 { ORC } else { HUMAN });
         }
         let mut seqs = [0u64; 4];
         let mut outcomes = std::collections::BTreeMap::new();

@@ -103,7 +103,7 @@ impl Default for SocialConfig {
 
 impl SocialConfig {
     /// Checks the values: `listed_by_max` must be in `1..=LISTED_BY_MAX` (0 would refuse every
-    /// add). `ClusterConfig::validate` should call this, as it calls the mail config's.
+    /// add). Called by `ClusterConfig::validate`.
     pub fn validate(&self) -> Result<(), Error> {
         let max = self.listed_by_max;
         if max == 0 || max as usize > LISTED_BY_MAX {
