@@ -1,10 +1,10 @@
 //! Arena teams, told as stories: every command, query, limit and error code of `arena`.
 
 use tavern_statemachine::arena::{
-    action, chance_against, modify_matchmaker, ArenaCommand, ArenaConfig, ArenaEvent,
-    ArenaInvite, ArenaMember, ArenaQuery, ArenaQueryResponse, ArenaResponse, ArenaResult,
-    ArenaTeam, CreateTeam, DisbandReason, Emblem, InviteView, LeaveReason, MatchOutcome,
-    MatchResult, MemberChange, Matchmaker, Roster, RosterMember, SlotTeam, TeamChange,
+    action, chance_against, modify_matchmaker, ArenaCommand, ArenaConfig, ArenaEvent, ArenaInvite,
+    ArenaMember, ArenaQuery, ArenaQueryResponse, ArenaResponse, ArenaResult, ArenaTeam, CreateTeam,
+    DisbandReason, Emblem, InviteView, LeaveReason, MatchOutcome, MatchResult, Matchmaker,
+    MemberChange, Roster, RosterMember, SlotTeam, TeamChange,
 };
 use tavern_statemachine::character::CharacterCommand;
 use tavern_statemachine::codec::Record;
@@ -66,7 +66,11 @@ fn invite_cmd(inviter: u32, team: TeamId, target: &str) -> ArenaCommand {
 
 /// Invites `target` (by its world name) and accepts.
 fn join(sim: &mut Sim, team: TeamId, inviter: u32, target: u32) {
-    sim.ok(invite_cmd(inviter, team, &tavern_statemachine::testkit::name_of(target)));
+    sim.ok(invite_cmd(
+        inviter,
+        team,
+        &tavern_statemachine::testkit::name_of(target),
+    ));
     assert_eq!(
         sim.ok(ArenaCommand::Accept { id: c(target) }),
         Response::Arena(ArenaResponse::Joined { team_id: team })
@@ -220,7 +224,10 @@ fn create_a_team_and_read_it_every_way() {
     assert_eq!(create(&mut sim, 1, "Five", 5), 3);
     match query(&sim, ArenaQuery::TeamsOf { id: c(1) }) {
         ArenaQueryResponse::TeamsOf(slots) => assert_eq!(
-            slots.iter().map(|s| (s.slot, s.team.id)).collect::<Vec<_>>(),
+            slots
+                .iter()
+                .map(|s| (s.slot, s.team.id))
+                .collect::<Vec<_>>(),
             vec![(0, 1), (1, 2), (2, 3)]
         ),
         other => panic!("{other:?}"),
@@ -336,7 +343,10 @@ fn starting_ratings_follow_config_and_stored_matchmaker_ratings() {
     let v = create(&mut sim, 3, "Nine", 2);
     match roster(&sim, v) {
         Some(r) => assert_eq!(
-            (r.members[0].member.personal_rating, r.members[0].matchmaker_rating),
+            (
+                r.members[0].member.personal_rating,
+                r.members[0].matchmaker_rating
+            ),
             (0, 1500)
         ),
         None => panic!("team {v} missing"),
@@ -742,7 +752,10 @@ fn remove_is_for_the_captain_and_never_removes_the_captain() {
         }),
         arena_err(ArenaResult::NotFound)
     );
-    assert_eq!(sim.err(remove(1, 4)), arena_err(ArenaResult::PlayerNotFoundS));
+    assert_eq!(
+        sim.err(remove(1, 4)),
+        arena_err(ArenaResult::PlayerNotFoundS)
+    );
     assert_eq!(sim.err(remove(1, 1)), arena_err(ArenaResult::LeaderLeaveS));
 
     assert_eq!(sim.ok(remove(1, 3)), Response::Done);
@@ -779,7 +792,10 @@ fn set_captain_hands_over_and_the_old_captain_may_leave() {
     };
 
     assert_eq!(sim.err(promote(2, 2)), arena_err(ArenaResult::Permissions));
-    assert_eq!(sim.err(promote(1, 3)), arena_err(ArenaResult::PlayerNotFoundS));
+    assert_eq!(
+        sim.err(promote(1, 3)),
+        arena_err(ArenaResult::PlayerNotFoundS)
+    );
     assert_eq!(
         sim.err(ArenaCommand::SetCaptain {
             captain: c(1),
@@ -809,10 +825,7 @@ fn set_captain_hands_over_and_the_old_captain_may_leave() {
     );
     assert_eq!(team(&sim, t).map(|t| t.captain), Some(c(2)));
     sim.ok(ArenaCommand::Leave { id: c(1), team: t });
-    assert_eq!(
-        sim.err(promote(1, 2)),
-        arena_err(ArenaResult::Permissions)
-    );
+    assert_eq!(sim.err(promote(1, 2)), arena_err(ArenaResult::Permissions));
 }
 
 #[test]
@@ -971,12 +984,26 @@ fn match_result_with_default_config_matches_ac_by_hand() {
     );
     let ta = team(&sim, a).expect("team a");
     assert_eq!(
-        (ta.rating, ta.week_games, ta.week_wins, ta.season_games, ta.season_wins, ta.rank),
+        (
+            ta.rating,
+            ta.week_games,
+            ta.week_wins,
+            ta.season_games,
+            ta.season_wins,
+            ta.rank
+        ),
         (48, 1, 1, 1, 1, 1)
     );
     let tb = team(&sim, b).expect("team b");
     assert_eq!(
-        (tb.rating, tb.week_games, tb.week_wins, tb.season_games, tb.season_wins, tb.rank),
+        (
+            tb.rating,
+            tb.week_games,
+            tb.week_wins,
+            tb.season_games,
+            tb.season_wins,
+            tb.rank
+        ),
         (0, 1, 0, 1, 0, 2)
     );
     match roster(&sim, b) {
@@ -1093,7 +1120,13 @@ fn two_matches_at_1500_match_ac_by_hand() {
     );
     let tb = team(&sim, b).expect("team b");
     assert_eq!(
-        (tb.rating, tb.week_games, tb.week_wins, tb.season_games, tb.season_wins),
+        (
+            tb.rating,
+            tb.week_games,
+            tb.week_wins,
+            tb.season_games,
+            tb.season_wins
+        ),
         (1501, 2, 1, 2, 1)
     );
     tavern_statemachine::arena::check_invariants(&sim.state).expect("invariants");
@@ -1109,9 +1142,18 @@ fn rating_helpers_match_ac_formulas() {
 
     // ModifyMatchmakerRating: a loss stops MaxAllowedMMRDrop (500) below the maximum.
     let mmr = |rating, max_rating| Matchmaker { rating, max_rating };
-    assert_eq!(modify_matchmaker(mmr(1105, 1600), -12, 500), mmr(1100, 1600));
-    assert_eq!(modify_matchmaker(mmr(1100, 1600), -12, 500), mmr(1100, 1600));
-    assert_eq!(modify_matchmaker(mmr(1500, 1500), -12, 500), mmr(1488, 1500));
+    assert_eq!(
+        modify_matchmaker(mmr(1105, 1600), -12, 500),
+        mmr(1100, 1600)
+    );
+    assert_eq!(
+        modify_matchmaker(mmr(1100, 1600), -12, 500),
+        mmr(1100, 1600)
+    );
+    assert_eq!(
+        modify_matchmaker(mmr(1500, 1500), -12, 500),
+        mmr(1488, 1500)
+    );
     assert_eq!(modify_matchmaker(mmr(5, 5), -12, 500), mmr(0, 5));
     assert_eq!(modify_matchmaker(mmr(1500, 1520), 30, 500), mmr(1530, 1530));
 }
@@ -1220,7 +1262,13 @@ fn finish_week_resets_weekly_counters_only() {
     );
     let ta = team(&sim, a).expect("team a");
     assert_eq!(
-        (ta.week, ta.week_games, ta.week_wins, ta.season_games, ta.season_wins),
+        (
+            ta.week,
+            ta.week_games,
+            ta.week_wins,
+            ta.season_games,
+            ta.season_wins
+        ),
         (1, 0, 0, 2, 2)
     );
     match roster(&sim, a) {
@@ -1229,7 +1277,14 @@ fn finish_week_resets_weekly_counters_only() {
                 .iter()
                 .map(|m| {
                     let m = &m.member;
-                    (m.id, m.week, m.week_games, m.week_wins, m.season_games, m.season_wins)
+                    (
+                        m.id,
+                        m.week,
+                        m.week_games,
+                        m.week_wins,
+                        m.season_games,
+                        m.season_wins,
+                    )
                 })
                 .collect::<Vec<_>>(),
             vec![(c(1), 1, 0, 0, 2, 2), (c(2), 1, 0, 0, 1, 1)]
@@ -1241,7 +1296,13 @@ fn finish_week_resets_weekly_counters_only() {
     sim.ok(match_cmd(3, b, a, &[4], &[2]));
     let tb = team(&sim, b).expect("team b");
     assert_eq!(
-        (tb.week, tb.week_games, tb.week_wins, tb.season_games, tb.season_wins),
+        (
+            tb.week,
+            tb.week_games,
+            tb.week_wins,
+            tb.season_games,
+            tb.season_wins
+        ),
         (1, 1, 1, 3, 1)
     );
     tavern_statemachine::arena::check_invariants(&sim.state).expect("invariants");
@@ -1332,10 +1393,7 @@ fn deleted_characters_leave_no_matchmaker_rating_behind() {
     sim.ok(CharacterCommand::Delete { id: c(2) });
     // Bob's slot-0 MMR record would make the checker fail ("missing character").
     tavern_statemachine::arena::check_invariants(&sim.state).expect("invariants");
-    assert_eq!(
-        roster(&sim, t).map(|r| r.members.len()),
-        Some(1)
-    );
+    assert_eq!(roster(&sim, t).map(|r| r.members.len()), Some(1));
 }
 
 #[test]

@@ -64,7 +64,10 @@ fn check_teams(txn: &Txn<'_>) -> Result<BTreeMap<(RealmId, TeamId), ArenaTeam>, 
         }
         let week = store::current_week(txn, t.realm).map_err(e)?;
         if t.week > week {
-            return Err(format!("team {} has week {} > realm week {week}", t.id, t.week));
+            return Err(format!(
+                "team {} has week {} > realm week {week}",
+                t.id, t.week
+            ));
         }
         if t.captain.realm != t.realm {
             return Err(format!("team {} has a captain of another realm", t.id));
@@ -87,27 +90,28 @@ fn check_members(
             return Err(format!("member {} of missing team {}", m.id, m.team_id));
         };
         if crate::character::get(txn, m.id).map_err(e)?.is_none() {
-            return Err(format!("member {} of team {} is no character", m.id, m.team_id));
+            return Err(format!(
+                "member {} of team {} is no character",
+                m.id, m.team_id
+            ));
         }
-        let slot = txn
-            .get::<u32>(&slot_key(m.id, team.slot()))
-            .map_err(e)?;
+        let slot = txn.get::<u32>(&slot_key(m.id, team.slot())).map_err(e)?;
         if slot != Some(team.id) {
             return Err(format!(
                 "member {} of team {} has slot index {slot:?}",
                 m.id, team.id
             ));
         }
-        if !txn
-            .exists(&store::mmr_key(m.id, team.slot()))
-            .map_err(e)?
-        {
+        if !txn.exists(&store::mmr_key(m.id, team.slot())).map_err(e)? {
             return Err(format!("member {} has no matchmaker rating", m.id));
         }
         if m.week > store::current_week(txn, m.id.realm).map_err(e)? {
             return Err(format!("member {} has a future week", m.id));
         }
-        of_team.entry((m.id.realm, m.team_id)).or_default().push(m.id);
+        of_team
+            .entry((m.id.realm, m.team_id))
+            .or_default()
+            .push(m.id);
     }
     for (key, team) in teams {
         let members = of_team.get(key).map(Vec::as_slice).unwrap_or(&[]);
@@ -151,10 +155,14 @@ fn check_indexes(
             return Err(format!("slot index of {id} names missing team {team_id}"));
         };
         if slot >= ARENA_SLOTS || team.slot() != slot {
-            return Err(format!("slot index of {id}: slot {slot} for team {team_id}"));
+            return Err(format!(
+                "slot index of {id}: slot {slot} for team {team_id}"
+            ));
         }
         if !txn.exists(&member_key(team_id, id)).map_err(e)? {
-            return Err(format!("slot index of {id} names team {team_id} it is not in"));
+            return Err(format!(
+                "slot index of {id} names team {team_id} it is not in"
+            ));
         }
     }
     // Name index: one entry per team, and nothing else.
@@ -176,7 +184,11 @@ fn check_indexes(
     // Rating index: one entry per team, with its current rating.
     let ratings = keys(txn, store::RATING)?;
     if ratings.len() != teams.len() {
-        return Err(format!("{} rating entries for {} teams", ratings.len(), teams.len()));
+        return Err(format!(
+            "{} rating entries for {} teams",
+            ratings.len(),
+            teams.len()
+        ));
     }
     for team in teams.values() {
         if !txn.exists(&rating_key(team)).map_err(e)? {
@@ -196,13 +208,20 @@ fn check_invites(
             return Err(format!("invite of {} under key {k:02x?}", i.target));
         }
         if !teams.contains_key(&(i.target.realm, i.team_id)) {
-            return Err(format!("invite of {} to missing team {}", i.target, i.team_id));
+            return Err(format!(
+                "invite of {} to missing team {}",
+                i.target, i.team_id
+            ));
         }
         if crate::presence::get(txn, i.target).map_err(e)?.is_none() {
             return Err(format!("invite of offline character {}", i.target));
         }
-        if !txn.exists(&invite_expiry_key(i.expires_ms, i.target)).map_err(e)?
-            || !txn.exists(&invite_team_key(i.team_id, i.target)).map_err(e)?
+        if !txn
+            .exists(&invite_expiry_key(i.expires_ms, i.target))
+            .map_err(e)?
+            || !txn
+                .exists(&invite_team_key(i.team_id, i.target))
+                .map_err(e)?
         {
             return Err(format!("invite of {} lacks an index entry", i.target));
         }
@@ -210,7 +229,10 @@ fn check_invites(
     for tag in [store::INVITE_BY_EXPIRY, store::INVITE_BY_TEAM] {
         let n = keys(txn, tag)?.len();
         if n != invites.len() {
-            return Err(format!("{n} invite index entries (tag {tag:#04x}) for {} invites", invites.len()));
+            return Err(format!(
+                "{n} invite index entries (tag {tag:#04x}) for {} invites",
+                invites.len()
+            ));
         }
     }
     Ok(())
@@ -241,7 +263,10 @@ fn check_matchmakers_and_matches(txn: &Txn<'_>) -> Result<(), String> {
     }
     let n = keys(txn, store::MATCH_BY_TIME)?.len();
     if n != matches.len() {
-        return Err(format!("{n} match time entries for {} matches", matches.len()));
+        return Err(format!(
+            "{n} match time entries for {} matches",
+            matches.len()
+        ));
     }
     Ok(())
 }

@@ -281,15 +281,29 @@ pub struct MatchOutcome {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ArenaResponse {
-    Created { team_id: TeamId },
-    Joined { team_id: TeamId },
-    Left { team_id: TeamId, disbanded: bool },
+    Created {
+        team_id: TeamId,
+    },
+    Joined {
+        team_id: TeamId,
+    },
+    Left {
+        team_id: TeamId,
+        disbanded: bool,
+    },
     MatchApplied(MatchOutcome),
     /// The match id was applied before: nothing changed; this is what it did then.
     MatchAlreadyApplied(MatchOutcome),
-    WeekFinished { realm: RealmId, week: u32 },
-    InvitesExpired { invites: u32 },
-    MatchIdsExpired { matches: u32 },
+    WeekFinished {
+        realm: RealmId,
+        week: u32,
+    },
+    InvitesExpired {
+        invites: u32,
+    },
+    MatchIdsExpired {
+        matches: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -404,13 +418,26 @@ pub enum ArenaEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ArenaQuery {
-    Team { realm: RealmId, team_id: TeamId },
-    TeamByName { realm: RealmId, name: String },
-    Roster { realm: RealmId, team_id: TeamId },
+    Team {
+        realm: RealmId,
+        team_id: TeamId,
+    },
+    TeamByName {
+        realm: RealmId,
+        name: String,
+    },
+    Roster {
+        realm: RealmId,
+        team_id: TeamId,
+    },
     /// The character's teams, by slot.
-    TeamsOf { id: CharacterId },
+    TeamsOf {
+        id: CharacterId,
+    },
     /// The character's pending (unexpired) invite.
-    Invite { id: CharacterId },
+    Invite {
+        id: CharacterId,
+    },
 }
 
 /// A member as the roster shows it (`SMSG_ARENA_TEAM_ROSTER`).
@@ -575,7 +602,10 @@ fn roster(txn: &Txn<'_>, team: ArenaTeam) -> Result<Roster, Error> {
         let presence = crate::presence::get(txn, member.id)?;
         let mmr = store::get_mmr(txn, member.id, team.slot())?;
         out.push(RosterMember {
-            name: character.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            name: character
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
             class: character.map(|c| c.class).unwrap_or(0),
             online: presence.is_some(),
             level: presence.map(|p| p.level).unwrap_or(0),
@@ -603,12 +633,12 @@ pub(crate) fn query(txn: &Txn<'_>, q: &ArenaQuery) -> Result<ArenaQueryResponse,
             };
             ArenaQueryResponse::Team(team)
         }
-        ArenaQuery::Roster { realm, team_id } => ArenaQueryResponse::Roster(
-            match store::get_team(txn, *realm, *team_id)? {
+        ArenaQuery::Roster { realm, team_id } => {
+            ArenaQueryResponse::Roster(match store::get_team(txn, *realm, *team_id)? {
                 Some(team) => Some(roster(txn, team)?),
                 None => None,
-            },
-        ),
+            })
+        }
         ArenaQuery::TeamsOf { id } => {
             let mut out = Vec::new();
             for slot in 0..ARENA_SLOTS {

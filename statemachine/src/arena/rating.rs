@@ -19,10 +19,12 @@ use crate::txn::Txn;
 
 use super::store::{
     self, get_member, get_mmr, match_key, match_time_key, mmr_key, put_member, put_team,
-    rating_prefix, require_team, ArenaTeam, AppliedMatch, Matchmaker, ARENA_TYPE_MAX,
+    rating_prefix, require_team, AppliedMatch, ArenaTeam, Matchmaker, ARENA_TYPE_MAX,
     RANK_COUNT_MAX,
 };
-use super::{ArenaConfig, ArenaEvent, ArenaResult, MatchOutcome, MatchResult, MemberChange, TeamChange};
+use super::{
+    ArenaConfig, ArenaEvent, ArenaResult, MatchOutcome, MatchResult, MemberChange, TeamChange,
+};
 
 /// `e^x` from IEEE basic operations only, so it gives the same bits on every platform.
 /// Accurate to a few ulps over the range the ratings produce (|x| < 240).
@@ -93,7 +95,10 @@ pub fn modify_matchmaker(mmr: Matchmaker, m: i32, max_drop: u32) -> Matchmaker {
         let floor = -(i64::from(mmr.rating) - i64::from(mmr.max_rating) + i64::from(max_drop));
         m = m.max(floor).min(0);
     }
-    let rating = add_rating(mmr.rating, m.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32);
+    let rating = add_rating(
+        mmr.rating,
+        m.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
+    );
     Matchmaker {
         rating,
         max_rating: mmr.max_rating.max(rating),
@@ -278,7 +283,13 @@ pub(crate) fn apply_match(
             format!("is team {}, the winner too", m.loser),
         ));
     }
-    let mut winner = side(txn, m, m.winner, &m.winner_participants, "winner_participants")?;
+    let mut winner = side(
+        txn,
+        m,
+        m.winner,
+        &m.winner_participants,
+        "winner_participants",
+    )?;
     let mut loser = side(txn, m, m.loser, &m.loser_participants, "loser_participants")?;
     if winner.team.arena_type != loser.team.arena_type {
         return Err(Error::invalid(

@@ -12,8 +12,8 @@ use crate::txn::Txn;
 use super::store::{
     self, current_week, delete_invite, delete_member, get_member, get_mmr, live_invite, members,
     mmr_key, name_key, next_team_id, next_team_id_key, online, online_members, put_invite,
-    put_member, put_team, rating_key, require_team, slot_key, slot_of_type, team_in_slot,
-    team_key, ArenaInvite, ArenaMember, ArenaTeam, Matchmaker, ARENA_SLOTS, TEAM_INVITES_MAX,
+    put_member, put_team, rating_key, require_team, slot_key, slot_of_type, team_in_slot, team_key,
+    ArenaInvite, ArenaMember, ArenaTeam, Matchmaker, ARENA_SLOTS, TEAM_INVITES_MAX,
 };
 use super::{ArenaEvent, ArenaResult, CreateTeam, DisbandReason, LeaveReason};
 
@@ -164,7 +164,10 @@ pub(crate) fn invite(
     }
     let inviter_char = crate::character::require(txn, inviter)?;
     // OK result but no invite: AC drops an invite to someone who ignores the inviter.
-    let ignore = Key::new(IGNORE).character(target.id).character(inviter).build();
+    let ignore = Key::new(IGNORE)
+        .character(target.id)
+        .character(inviter)
+        .build();
     if txn.exists(&ignore)? {
         return Ok(());
     }
