@@ -38,10 +38,20 @@
 //!   decides and only sends rated results with a winner.
 //! - A team's matchmaker rating is the average of its participants' stored ratings when the
 //!   result is applied (AC takes the average when the group queued).
+//!
+//! Differences from AC, and why:
+//! - Invites expire after `invite_ttl_ms` (AC keeps them until logout) so none lingers.
+//! - Match ids are remembered for `match_id_ttl_ms`, then swept: idempotency covers retries,
+//!   not a replay weeks later, and the store does not grow with every match ever played.
+//! - The Elo chance is computed in f64 with a portable `exp` (see `rating.rs`) so every node
+//!   computes the same bits; AC's f32 result can differ by one only at integer boundaries.
+//! - As in AC, a team's rank is recomputed only when it plays.
 
 mod invariants;
 mod rating;
+mod read;
 mod store;
+mod sweep;
 mod team;
 
 use serde::{Deserialize, Serialize};
@@ -50,8 +60,6 @@ use crate::character::Character;
 use crate::command::Response;
 use crate::error::Error;
 use crate::ids::{CharacterId, GatewayId, RealmId, TeamId};
-use crate::keys::{Key, KeyReader};
-use crate::limits::{ARENA_TEAM_NAME_CHARS_MAX, SWEEP_BATCH_MAX};
 use crate::presence::Notify;
 use crate::txn::Txn;
 
@@ -547,136 +555,16 @@ pub(crate) fn apply(txn: &mut Txn<'_>, cmd: &ArenaCommand) -> Result<Response, E
             })
         }
         ArenaCommand::ExpireInvites => done(ArenaResponse::InvitesExpired {
-            invites: expire_invites(txn)?,
+            invites: sweep::expire_invites(txn)?,
         }),
         ArenaCommand::ExpireMatchIds => done(ArenaResponse::MatchIdsExpired {
-            matches: expire_match_ids(txn)?,
+            matches: sweep::expire_match_ids(txn)?,
         }),
     }
-}
-
-fn expire_invites(txn: &mut Txn<'_>) -> Result<u32, Error> {
-    let now = txn.now_ms();
-    let mut n = 0u32;
-    let prefix = Key::new(store::INVITE_BY_EXPIRY).build();
-    for (k, _) in txn.scan(&prefix, None, SWEEP_BATCH_MAX)? {
-        let mut r = KeyReader::new(&k, 0);
-        let (Some(expires_ms), Some(id)) = (r.u64(), r.character()) else {
-            return Err(Error::Corrupt(format!("arena invite expiry key {k:02x?}")));
-        };
-        if expires_ms > now {
-            break;
-        }
-        store::delete_invite(txn, id)?;
-        txn.delete(k);
-        n += 1;
-    }
-    Ok(n)
-}
-
-fn expire_match_ids(txn: &mut Txn<'_>) -> Result<u32, Error> {
-    let cutoff = txn
-        .now_ms()
-        .saturating_sub(txn.config().arena.match_id_ttl_ms);
-    let mut n = 0u32;
-    let prefix = Key::new(store::MATCH_BY_TIME).build();
-    for (k, _) in txn.scan(&prefix, None, SWEEP_BATCH_MAX)? {
-        let mut r = KeyReader::new(&k, 0);
-        let (Some(applied_ms), Some(realm), Some(match_id)) = (r.u64(), r.u32(), r.u64()) else {
-            return Err(Error::Corrupt(format!("arena match time key {k:02x?}")));
-        };
-        if applied_ms > cutoff {
-            break;
-        }
-        txn.delete(store::match_key(realm, match_id));
-        txn.delete(k);
-        n += 1;
-    }
-    Ok(n)
-}
-
-fn roster(txn: &Txn<'_>, team: ArenaTeam) -> Result<Roster, Error> {
-    let mut out = Vec::new();
-    for member in store::members(txn, &team)? {
-        let character = crate::character::get(txn, member.id)?;
-        let presence = crate::presence::get(txn, member.id)?;
-        let mmr = store::get_mmr(txn, member.id, team.slot())?;
-        out.push(RosterMember {
-            name: character
-                .as_ref()
-                .map(|c| c.name.clone())
-                .unwrap_or_default(),
-            class: character.map(|c| c.class).unwrap_or(0),
-            online: presence.is_some(),
-            level: presence.map(|p| p.level).unwrap_or(0),
-            captain: member.id == team.captain,
-            matchmaker_rating: mmr.map(|m| m.rating).unwrap_or(0),
-            member,
-        });
-    }
-    Ok(Roster { team, members: out })
 }
 
 pub(crate) fn query(txn: &Txn<'_>, q: &ArenaQuery) -> Result<ArenaQueryResponse, Error> {
-    Ok(match q {
-        ArenaQuery::Team { realm, team_id } => {
-            ArenaQueryResponse::Team(store::get_team(txn, *realm, *team_id)?)
-        }
-        ArenaQuery::TeamByName { realm, name } => {
-            let team = if name.is_empty() || name.chars().count() > ARENA_TEAM_NAME_CHARS_MAX {
-                None
-            } else {
-                match txn.get::<u32>(&store::name_key(*realm, name))? {
-                    Some(id) => store::get_team(txn, *realm, id)?,
-                    None => None,
-                }
-            };
-            ArenaQueryResponse::Team(team)
-        }
-        ArenaQuery::Roster { realm, team_id } => {
-            ArenaQueryResponse::Roster(match store::get_team(txn, *realm, *team_id)? {
-                Some(team) => Some(roster(txn, team)?),
-                None => None,
-            })
-        }
-        ArenaQuery::TeamsOf { id } => {
-            let mut out = Vec::new();
-            for slot in 0..ARENA_SLOTS {
-                let Some(team_id) = store::team_in_slot(txn, *id, slot)? else {
-                    continue;
-                };
-                let Some(team) = store::get_team(txn, id.realm, team_id)? else {
-                    continue;
-                };
-                let Some(member) = store::get_member(txn, &team, *id)? else {
-                    continue;
-                };
-                let mmr = store::get_mmr(txn, *id, slot)?;
-                out.push(SlotTeam {
-                    slot,
-                    team,
-                    member,
-                    matchmaker_rating: mmr.map(|m| m.rating).unwrap_or(0),
-                });
-            }
-            ArenaQueryResponse::TeamsOf(out)
-        }
-        ArenaQuery::Invite { id } => {
-            let view = match store::live_invite(txn, *id)? {
-                Some(invite) => {
-                    let team = store::get_team(txn, id.realm, invite.team_id)?;
-                    Some(InviteView {
-                        team_name: team.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
-                        arena_type: team.map(|t| t.arena_type).unwrap_or(0),
-                        inviter_name: store::name_of(txn, invite.inviter)?,
-                        invite,
-                    })
-                }
-                None => None,
-            };
-            ArenaQueryResponse::Invite(view)
-        }
-    })
+    read::query(txn, q)
 }
 
 /// The character logged out: its pending invite goes (AC invites are transient).
