@@ -24,7 +24,7 @@ fn mailbox(txn: &Txn<'_>, receiver: CharacterId) -> Result<Vec<Mail>, Error> {
             .ok_or_else(|| Error::Corrupt(format!("receiver index names missing mail {id}")))?;
         out.push(mail);
     }
-    out.sort_by(|a, b| (b.deliver_ms, b.id).cmp(&(a.deliver_ms, a.id)));
+    out.sort_by_key(|m| std::cmp::Reverse((m.deliver_ms, m.id)));
     Ok(out)
 }
 
