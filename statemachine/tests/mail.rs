@@ -680,8 +680,10 @@ fn items_to_another_account_wait_for_the_delivery_delay() {
     );
     assert!(matches!(own, MailResponse::Sent { deliver_ms, .. } if deliver_ms == now));
 
-    // Bob sees only the money mail until the hour is over; acting on mail 1 fails.
+    // Bob sees only the money mail until the hour is over; acting on mail 1 fails, but the
+    // worldserver can read it.
     assert_eq!(list_ids(&sim, BOB), (vec![2], 1));
+    assert_eq!(get_mail(&sim, 1).deliver_ms, now + HOUR_MS);
     assert_eq!(
         query(&sim, MailQuery::NextMailTime { receiver: BOB }),
         MailQueryResponse::NextMailTime {

@@ -190,6 +190,52 @@ fn check_player_sender(txn: &Txn<'_>, s: &SendMail, from: CharacterId) -> Result
     Ok(sender)
 }
 
+/// The receiver's side of a player send: the 100-mail cap, then the faction rule.
+fn check_receiver_for_player(
+    txn: &Txn<'_>,
+    s: &SendMail,
+    from: &Character,
+    receiver: &Character,
+) -> Result<(), Error> {
+    let held = txn.count(&store::receiver_prefix(s.receiver), MAILBOX_MAILS_MAX)?;
+    if held >= MAILBOX_MAILS_MAX {
+        return Err(fail(MailResult::RecipientCapReached));
+    }
+    if from.account != receiver.account
+        && from.team() != receiver.team()
+        && !txn.config().mail.allow_two_side_mail
+    {
+        return Err(fail(MailResult::NotYourTeam));
+    }
+    Ok(())
+}
+
+/// Delivery and expiry times: items from a player to another account wait
+/// `MailDeliveryDelay`, everything else from a player arrives now; non-player senders choose
+/// their delay. Expiry counts from delivery.
+fn schedule(
+    txn: &Txn<'_>,
+    s: &SendMail,
+    sender: Option<&Character>,
+    receiver: &Character,
+    cod: u32,
+) -> Result<(u64, u64), Error> {
+    let (delay_ms, gm) = match sender {
+        Some(from) => {
+            let delay = if !s.items.is_empty() && from.account != receiver.account {
+                txn.config().mail.delivery_delay_ms
+            } else {
+                0
+            };
+            (delay, is_gm(txn, from)?)
+        }
+        None => (s.deliver_delay_ms.unwrap_or(0), false),
+    };
+    let deliver_ms = txn.now_ms().saturating_add(delay_ms);
+    let expire_ms = deliver_ms.saturating_add(expiry_ms(txn, cod, s.expire_override_ms, gm));
+    Ok((deliver_ms, expire_ms))
+}
+
 pub(super) fn send(txn: &mut Txn<'_>, s: &SendMail) -> Result<MailResponse, Error> {
     check_fields(s)?;
     let receiver =
@@ -217,35 +263,13 @@ pub(super) fn send(txn: &mut Txn<'_>, s: &SendMail) -> Result<MailResponse, Erro
         return Err(fail(MailResult::NotEnoughMoney));
     }
     if let Some(from) = &sender {
-        let held = txn.count(&store::receiver_prefix(s.receiver), MAILBOX_MAILS_MAX)?;
-        if held >= MAILBOX_MAILS_MAX {
-            return Err(fail(MailResult::RecipientCapReached));
-        }
-        if from.account != receiver.account
-            && from.team() != receiver.team()
-            && !txn.config().mail.allow_two_side_mail
-        {
-            return Err(fail(MailResult::NotYourTeam));
-        }
+        check_receiver_for_player(txn, s, from, &receiver)?;
     }
     check_item_guids(txn, s)?;
 
     // COD only makes sense with items (AC "don't ask for COD if there are no items").
     let cod = if s.items.is_empty() { 0 } else { s.cod };
-    let (delay_ms, gm) = match &sender {
-        Some(from) => {
-            let other_account = from.account != receiver.account;
-            let delay = if !s.items.is_empty() && other_account {
-                txn.config().mail.delivery_delay_ms
-            } else {
-                0
-            };
-            (delay, is_gm(txn, from)?)
-        }
-        None => (s.deliver_delay_ms.unwrap_or(0), false),
-    };
-    let deliver_ms = txn.now_ms().saturating_add(delay_ms);
-    let expire_ms = deliver_ms.saturating_add(expiry_ms(txn, cod, s.expire_override_ms, gm));
+    let (deliver_ms, expire_ms) = schedule(txn, s, sender.as_ref(), &receiver, cod)?;
     let body_bit = if s.body.is_empty() {
         checked::COPIED
     } else {
