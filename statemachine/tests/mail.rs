@@ -8,7 +8,7 @@ use tavern_statemachine::mail::{
     MailItem, MailQuery, MailQueryResponse, MailResponse, MailResult, MailSender, MailWithItems,
     ReturnReason, SendMail, UnreadMail,
 };
-use tavern_statemachine::testkit::{Sim, EPOCH_MS, ORC};
+use tavern_statemachine::testkit::{Sim, ORC};
 use tavern_statemachine::{
     CharacterId, ClusterConfig, Command, Error, Event, MailId, Query, QueryResponse, RequestId,
     Response,
@@ -1280,7 +1280,6 @@ fn deleting_a_mail_destroys_what_it_holds() {
 #[test]
 fn returning_a_mail_sends_it_back_once() {
     let mut sim = world();
-    let now = sim.now_ms;
     let id = send(
         &mut sim,
         SendMail {
@@ -1348,7 +1347,6 @@ fn returning_a_mail_sends_it_back_once() {
     );
     assert_eq!(list_ids(&sim, BOB), (vec![], 0));
     assert_eq!(list_ids(&sim, ALICE), (vec![id], 1));
-    let _ = now;
     // A returned mail does not go back again.
     assert_eq!(
         sim.err(mail_cmd(MailCommand::ReturnToSender {
@@ -1942,5 +1940,4 @@ fn the_config_is_validated() {
             gm_expiry_ms: 90 * DAY_MS,
         }
     );
-    let _ = EPOCH_MS;
 }
