@@ -11,6 +11,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+mod describe;
 mod scenario;
 
 #[derive(Debug, Parser)]

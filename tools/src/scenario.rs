@@ -25,6 +25,8 @@ use tavern_statemachine::realm::{Realm, RealmCommand};
 use tavern_statemachine::testkit::{Sim, EPOCH_MS};
 use tavern_statemachine::{CharacterId, Error, Event, Query, QueryResponse, RequestId, Response};
 
+use crate::describe::describe;
+
 const ARTHAS: CharacterId = CharacterId::new(1, 1);
 const JAINA: CharacterId = CharacterId::new(1, 2);
 const MURADIN: CharacterId = CharacterId::new(1, 3);
@@ -504,63 +506,6 @@ fn normalized(name: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// One short line per event.
-fn describe(e: &Event) -> String {
-    match e {
-        Event::Presence(PresenceEvent::Online {
-            presence: p,
-            notify,
-        }) => format!(
-            "{} ({}) online via {} in zone {}, {} friend(s) told",
-            p.name,
-            p.id,
-            p.gateway,
-            p.zone,
-            notify.len()
-        ),
-        Event::Presence(PresenceEvent::Offline {
-            id,
-            name,
-            gateway,
-            reason,
-            notify,
-            ..
-        }) => format!(
-            "{name} ({id}) offline from {gateway}, reason {reason:?}, {} friend(s) told",
-            notify.len()
-        ),
-        Event::Presence(PresenceEvent::Status { id, status, notify }) => {
-            format!("{id} status {status}, {} friend(s) told", notify.len())
-        }
-        Event::Presence(PresenceEvent::Moved {
-            id,
-            level,
-            zone,
-            area,
-            map,
-        }) => format!("{id} moved: level {level}, zone {zone}, area {area}, map {map}"),
-        Event::Presence(PresenceEvent::GatewayRegistered { gateway, realm }) => {
-            format!("gateway {gateway} registered for realm {realm}")
-        }
-        Event::Presence(PresenceEvent::GatewayLost {
-            gateway,
-            characters,
-        }) => format!("gateway {gateway} lost with {characters} character(s)"),
-        Event::Character(CharacterEvent::Created { id, account, name }) => {
-            format!("{name} ({id}) created on account {account}")
-        }
-        Event::Character(CharacterEvent::Renamed {
-            id,
-            old_name,
-            new_name,
-        }) => format!("{old_name} ({id}) renamed to {new_name}"),
-        Event::Character(CharacterEvent::Deleted { id, account, name }) => {
-            format!("{name} ({id}) of account {account} deleted")
-        }
-        other => format!("{other:?}"),
-    }
 }
 
 #[cfg(test)]
