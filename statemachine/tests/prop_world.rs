@@ -247,6 +247,8 @@ fn check_all(view: &dyn View) -> Result<(), String> {
     tavern_statemachine::character::check_invariants(view)?;
     tavern_statemachine::presence::check_invariants(view)?;
     tavern_statemachine::social::check_invariants(view)?;
+    tavern_statemachine::arena::check_invariants(view)?;
+    tavern_statemachine::mail::check_invariants(view)?;
     Ok(())
 }
 
