@@ -337,7 +337,7 @@ pub(crate) fn fail(n: ChannelNotice) -> Error {
 /// Checks a channel name the way AC's join handler does: empty or a leading digit is
 /// INVALID_NAME; then the byte limit.
 pub(crate) fn check_join_name(field: &str, name: &str) -> Result<(), Error> {
-    if name.is_empty() || name.as_bytes()[0].is_ascii_digit() {
+    if name.is_empty() || name.starts_with(|ch: char| ch.is_ascii_digit()) {
         return Err(fail(ChannelNotice::InvalidName));
     }
     check_bytes(field, name, CHANNEL_NAME_BYTES_MAX)
