@@ -7,7 +7,8 @@ use tavern_statemachine::channel::{
     channel_flags as cf, check_invariants, member_flags as mf, rights_flags as rf, Ban,
     ChannelCommand as C, ChannelConfig, ChannelEvent as E, ChannelInfo, ChannelKey,
     ChannelNotice as N, ChannelQuery as Q, ChannelQueryResponse as QR, ChannelResponse as R,
-    DeleteReason, LeaveReason, MemberInfo, Membership, Rights,
+    DeleteReason, LeaveReason, MemberInfo, Membership, Rights, CHANNELS_OF, CHANNEL_STATS, MEMBER,
+    MEMBER_BY_SEQ,
 };
 use tavern_statemachine::character::CharacterCommand;
 use tavern_statemachine::presence::{Notify, PresenceCommand};
@@ -477,8 +478,19 @@ fn built_in_channels_have_dbc_flags_no_owner_and_idempotent_rejoin() {
         other => panic!("re-join answered {other:?}"),
     }
 
+    // A join to a busy built-in channel writes the member, its two index entries and the
+    // counter, never the channel record.
+    let applied = sim.apply_entry(Entry::new(
+        sim.now_ms,
+        Command::Channel(join_built_in(2, "Chan2", 2)),
+    ));
+    let tags: Vec<u8> = applied.mutations.iter().map(|m| m.key()[0]).collect();
+    assert_eq!(
+        tags,
+        vec![CHANNEL_STATS, MEMBER, MEMBER_BY_SEQ, CHANNELS_OF]
+    );
+
     // Nobody moderates a built-in channel.
-    sim.ok(join_built_in(2, "Chan2", 2));
     assert_eq!(sim.err(kick(2, "Chan2", "Alice")), notice(N::NotModerator));
     assert_eq!(
         sim.err(C::ToggleAnnouncements {

@@ -93,6 +93,7 @@ pub(super) fn join(
             format!("character {id} is in {in_channels} channels, the limit is {CHANNELS_PER_CHARACTER_MAX}"),
         ));
     }
+    let created = existing.is_none();
     let (mut ch, mut stats) = match existing {
         Some(ch) => {
             let stats = get_stats(txn, &key)?;
@@ -153,7 +154,11 @@ pub(super) fn join(
     stats.next_seq += 1;
     stats.members += 1;
     put_member(txn, &key, &member);
-    txn.put(key.channel(), &ch);
+    // A built-in channel's record only changes when it is created: hot system channels
+    // write just the member, its indexes and the counter.
+    if created || ch.is_custom() {
+        txn.put(key.channel(), &ch);
+    }
     txn.put(key.stats(), &stats);
     txn.emit(ChannelEvent::Joined {
         channel: key.clone(),
@@ -338,7 +343,9 @@ pub(super) fn remove_member(
         });
     }
     if stats.members > 0 {
-        txn.put(key.channel(), &ch);
+        if ch.is_custom() {
+            txn.put(key.channel(), &ch); // last_used, maybe the owner
+        }
         txn.put(key.stats(), &stats);
         return Ok(());
     }
