@@ -61,6 +61,7 @@ impl ClusterConfig {
             return Err(Error::invalid("config.max_player_level", "must be above 0"));
         }
         self.social.validate()?;
+        self.channel.validate()?;
         self.mail.validate()?;
         Ok(())
     }

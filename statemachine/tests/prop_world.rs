@@ -3,7 +3,10 @@
 
 use proptest::prelude::*;
 use tavern_statemachine::account::AccountCommand;
+use tavern_statemachine::arena::{ArenaCommand, CreateTeam};
+use tavern_statemachine::channel::ChannelCommand;
 use tavern_statemachine::character::CharacterCommand;
+use tavern_statemachine::mail::{MailCommand, MailItem, MailSender, SendMail};
 use tavern_statemachine::presence::{Login, PresenceCommand, PresenceUpdate};
 use tavern_statemachine::session::SessionCommand;
 use tavern_statemachine::social::SocialCommand;
@@ -85,28 +88,74 @@ enum Op {
         account: u32,
         requester: u32,
     },
+    Join {
+        low: u32,
+        chan: usize,
+    },
+    Leave {
+        low: u32,
+        chan: usize,
+    },
+    Ban {
+        by: u32,
+        target: u32,
+    },
+    Mail {
+        from: u32,
+        to: u32,
+        money: u32,
+        item: Option<u32>,
+        cod: u32,
+    },
+    TakeMoney {
+        low: u32,
+        mail: u32,
+    },
+    TakeItem {
+        low: u32,
+        mail: u32,
+        item: u32,
+    },
+    ExpireMails,
+    TeamCreate {
+        low: u32,
+        name: u32,
+        arena_type: u8,
+    },
 }
+
+const CHANNELS: [(&str, u32); 2] = [("World", 0), ("Trade", 2)];
 
 fn plain_op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (1u32..16, 1u32..8, 1u32..24, any::<bool>()).prop_map(|(low, account, name, horde)| Op::Create { low, account, name, horde }),
         1 => (1u32..16, 1u32..24).prop_map(|(low, name)| Op::Rename { low, name }),
         1 => (1u32..16).prop_map(|low| Op::Delete { low }),
-        5 => (1u32..16, 0usize..3).prop_map(|(low, gw)| Op::Login { low, gw }),
+        8 => (1u32..16, 0usize..3).prop_map(|(low, gw)| Op::Login { low, gw }),
         3 => (1u32..16, 0usize..3).prop_map(|(low, gw)| Op::Logout { low, gw }),
         2 => (1u32..16, 0usize..3, 1u32..5).prop_map(|(low, gw, zone)| Op::Move { low, gw, zone }),
         1 => (1u32..16, any::<bool>()).prop_map(|(low, afk)| Op::Away { low, afk }),
-        2 => (0usize..3).prop_map(|gw| Op::Register { gw }),
+        4 => (0usize..3).prop_map(|gw| Op::Register { gw }),
         2 => (0usize..3).prop_map(|gw| Op::Renew { gw }),
         1 => Just(Op::Expire),
-        1 => (1u32..8, any::<bool>()).prop_map(|(account, locked)| Op::Lock { account, locked }),
+        1 => (1u32..8, prop::bool::weighted(0.25)).prop_map(|(account, locked)| Op::Lock { account, locked }),
         2 => (0u64..20_000).prop_map(|ms| Op::Advance { ms }),
+        1 => (0u64..(8 * 86_400_000)).prop_map(|ms| Op::Advance { ms }),
         1 => Just(Op::ExpireSessions),
         3 => (1u32..16, 1u32..10).prop_map(|(low, name)| Op::Friend { low, name }),
         1 => (1u32..16, 1u32..16).prop_map(|(low, other)| Op::Unfriend { low, other }),
         1 => (1u32..16, 1u32..10).prop_map(|(low, name)| Op::Ignore { low, name }),
         1 => (1u32..8, 1u32..8).prop_map(|(from, to)| Op::AccountFriend { from, to }),
         1 => (1u32..8, 1u32..8).prop_map(|(account, requester)| Op::AcceptAccountFriend { account, requester }),
+        3 => (1u32..16, 0usize..2).prop_map(|(low, chan)| Op::Join { low, chan }),
+        1 => (1u32..16, 0usize..2).prop_map(|(low, chan)| Op::Leave { low, chan }),
+        1 => (1u32..16, 1u32..16).prop_map(|(by, target)| Op::Ban { by, target }),
+        3 => (1u32..10, 1u32..10, 0u32..3, prop::option::of(1u32..30), 0u32..2)
+            .prop_map(|(from, to, money, item, cod)| Op::Mail { from, to, money: money * 100, item, cod: cod * 50 }),
+        2 => (1u32..10, 1u32..20).prop_map(|(low, mail)| Op::TakeMoney { low, mail }),
+        2 => (1u32..10, 1u32..20, 1u32..30).prop_map(|(low, mail, item)| Op::TakeItem { low, mail, item }),
+        1 => Just(Op::ExpireMails),
+        1 => (1u32..16, 1u32..4, prop::sample::select(vec![2u8, 3, 5])).prop_map(|(low, name, arena_type)| Op::TeamCreate { low, name, arena_type }),
     ]
 }
 
@@ -188,6 +237,82 @@ fn command(op: &Op) -> Option<Command> {
         }
         .into(),
         Op::ExpireSessions => SessionCommand::Expire.into(),
+        Op::Join { low, chan } => ChannelCommand::Join {
+            id: id(*low),
+            name: CHANNELS[*chan].0.into(),
+            channel_id: CHANNELS[*chan].1,
+            password: String::new(),
+        }
+        .into(),
+        Op::Leave { low, chan } => ChannelCommand::Leave {
+            id: id(*low),
+            name: CHANNELS[*chan].0.into(),
+            channel_id: None,
+        }
+        .into(),
+        Op::Ban { by, target } => ChannelCommand::Ban {
+            by: id(*by),
+            channel: "World".into(),
+            target_name: name_of(*target),
+        }
+        .into(),
+        Op::Mail {
+            from,
+            to,
+            money,
+            item,
+            cod,
+        } => MailCommand::Send(SendMail {
+            sender: MailSender::Player(id(*from)),
+            receiver: id(*to),
+            subject: "hello".into(),
+            body: String::new(),
+            money: *money,
+            cod: *cod,
+            items: item
+                .iter()
+                .map(|guid| MailItem {
+                    guid: *guid,
+                    entry: 6948,
+                    count: 1,
+                    flags: 0,
+                    durability: 0,
+                    charges: 0,
+                    random_property_id: 0,
+                    property_seed: 0,
+                    text: String::new(),
+                })
+                .collect(),
+            stationery: 41,
+            template_id: 0,
+            expire_override_ms: None,
+            deliver_delay_ms: None,
+        })
+        .into(),
+        Op::TakeMoney { low, mail } => MailCommand::TakeMoney {
+            player: id(*low),
+            mail: *mail,
+        }
+        .into(),
+        Op::TakeItem { low, mail, item } => MailCommand::TakeItem {
+            player: id(*low),
+            mail: *mail,
+            item_guid: *item,
+        }
+        .into(),
+        Op::ExpireMails => MailCommand::ExpireMails { realm: None }.into(),
+        Op::TeamCreate {
+            low,
+            name,
+            arena_type,
+        } => ArenaCommand::Create(CreateTeam {
+            realm: 1,
+            captain: id(*low),
+            name: format!("Team {name}"),
+            arena_type: *arena_type,
+            emblem: Default::default(),
+        })
+        .into(),
         Op::Friend { low, name } => SocialCommand::AddFriend {
             owner: id(*low),
             name: name_of(*name),
@@ -234,6 +359,14 @@ fn variant(op: &Op) -> &'static str {
         Op::Advance { .. } => "advance",
         Op::Once { .. } => "once",
         Op::ExpireSessions => "expire-sessions",
+        Op::Join { .. } => "join",
+        Op::Leave { .. } => "leave",
+        Op::Ban { .. } => "ban",
+        Op::Mail { .. } => "mail",
+        Op::TakeMoney { .. } => "take-money",
+        Op::TakeItem { .. } => "take-item",
+        Op::ExpireMails => "expire-mails",
+        Op::TeamCreate { .. } => "team-create",
         Op::Friend { .. } => "friend",
         Op::Unfriend { .. } => "unfriend",
         Op::Ignore { .. } => "ignore",
@@ -249,6 +382,7 @@ fn check_all(view: &dyn View) -> Result<(), String> {
     tavern_statemachine::social::check_invariants(view)?;
     tavern_statemachine::arena::check_invariants(view)?;
     tavern_statemachine::mail::check_invariants(view)?;
+    tavern_statemachine::channel::check_invariants(view)?;
     Ok(())
 }
 
@@ -265,6 +399,12 @@ proptest! {
         // A few characters to start with, of both factions, so social ops find their targets.
         for low in 1..=6 {
             sim.character(CharacterId::new(1, low), low, &name_of(low), if low > 4 { ORC } else { HUMAN });
+        }
+        for gw in GATEWAYS {
+            sim.gateway(gw, 1);
+        }
+        for low in 1..=6 {
+            sim.login(CharacterId::new(1, low), GATEWAYS[low as usize % 3]);
         }
         let mut seqs = [0u64; 4];
         let mut outcomes = std::collections::BTreeMap::new();
