@@ -1,8 +1,12 @@
 //! One short human line per state machine event, for `tavern scenario` (and later `tavern
-//! watch`). Events of domains without a line yet are shown with `Debug`.
+//! watch`). Events without a line of their own are shown with `Debug`.
 
+use tavern_statemachine::arena::ArenaEvent;
+use tavern_statemachine::channel::ChannelEvent;
 use tavern_statemachine::character::CharacterEvent;
+use tavern_statemachine::mail::MailEvent;
 use tavern_statemachine::presence::PresenceEvent;
+use tavern_statemachine::social::SocialEvent;
 use tavern_statemachine::Event;
 
 /// One short line per event.
@@ -58,6 +62,135 @@ pub fn describe(e: &Event) -> String {
         Event::Character(CharacterEvent::Deleted { id, account, name }) => {
             format!("{name} ({id}) of account {account} deleted")
         }
+        Event::Social(e) => social(e),
+        Event::Channel(e) => channel(e),
+        Event::Mail(e) => mail(e),
+        Event::Arena(e) => arena(e),
+    }
+}
+
+fn social(e: &SocialEvent) -> String {
+    match e {
+        SocialEvent::FriendAdded {
+            owner,
+            friend,
+            name,
+            ..
+        } => {
+            format!("{owner} added {name} ({friend}) as a friend")
+        }
+        SocialEvent::FriendRemoved { owner, friend, .. } => {
+            format!("{owner} no longer has {friend} as a friend")
+        }
+        SocialEvent::IgnoreAdded { owner, ignored, .. } => format!("{owner} ignores {ignored}"),
+        SocialEvent::IgnoreRemoved { owner, ignored, .. } => {
+            format!("{owner} no longer ignores {ignored}")
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+fn channel(e: &ChannelEvent) -> String {
+    match e {
+        ChannelEvent::Joined {
+            channel,
+            name,
+            gateway,
+            ..
+        } => {
+            format!("{name} joined channel {} (via {gateway})", channel.name)
+        }
+        ChannelEvent::Left {
+            channel,
+            name,
+            reason,
+            ..
+        } => {
+            format!("{name} left channel {}, reason {reason:?}", channel.name)
+        }
+        ChannelEvent::OwnerChanged { channel, old, new } => format!(
+            "channel {} owner {} -> {}",
+            channel.name,
+            old.map_or("none".into(), |c| c.to_string()),
+            new.map_or("none".into(), |c| c.to_string())
+        ),
+        ChannelEvent::Notify {
+            channel,
+            notice,
+            target,
+            ..
+        } => format!(
+            "channel {} notice {notice:?} (code {:#04x}) about {}",
+            channel.name,
+            notice.code(),
+            target.map_or("nobody".into(), |c| c.to_string())
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+fn mail(e: &MailEvent) -> String {
+    match e {
+        MailEvent::Incoming { receiver, mail, gateway, .. } => format!(
+            "mail {mail} for {receiver}, told through {}",
+            gateway.as_deref().unwrap_or("nobody (offline)")
+        ),
+        MailEvent::CodPaid { mail, payer, seller, amount, payment_mail } => format!(
+            "{payer} paid {amount} copper COD for mail {mail}; mail {payment_mail} carries it to {seller}"
+        ),
+        MailEvent::ItemTaken { mail, receiver, item, .. } => {
+            format!("{receiver} took item {} from mail {mail}", item.guid)
+        }
+        MailEvent::MoneyTaken { mail, receiver, money } => {
+            format!("{receiver} took {money} copper from mail {mail}")
+        }
+        MailEvent::Deleted { mail, money, items, reason, .. } => format!(
+            "mail {mail} deleted ({reason:?}) with {money} copper and {} item(s)",
+            items.len()
+        ),
+        MailEvent::Returned { mail, to, .. } => format!("mail {mail} returned to {to}"),
+    }
+}
+
+fn arena(e: &ArenaEvent) -> String {
+    match e {
+        ArenaEvent::Invited {
+            team_name,
+            inviter_name,
+            target,
+            target_gateway,
+            ..
+        } => {
+            format!("{inviter_name} invited {target} to {team_name} (told via {target_gateway})")
+        }
+        ArenaEvent::Joined {
+            team_name, name, ..
+        } => format!("{name} joined {team_name}"),
+        ArenaEvent::Left {
+            team_name,
+            name,
+            reason,
+            ..
+        } => {
+            format!("{name} left {team_name}, reason {reason:?}")
+        }
+        ArenaEvent::CaptainChanged {
+            team_name,
+            new_captain_name,
+            ..
+        } => {
+            format!("{new_captain_name} is now captain of {team_name}")
+        }
+        ArenaEvent::MatchApplied { outcome, .. } => format!(
+            "match {} applied: team {} {} -> {}, team {} {} -> {}",
+            outcome.match_id,
+            outcome.winner.team_id,
+            outcome.winner.old_rating,
+            outcome.winner.new_rating,
+            outcome.loser.team_id,
+            outcome.loser.old_rating,
+            outcome.loser.new_rating
+        ),
         other => format!("{other:?}"),
     }
 }

@@ -27,6 +27,8 @@ use tavern_statemachine::{CharacterId, Error, Event, Query, QueryResponse, Reque
 
 use crate::describe::describe;
 
+mod social;
+
 const ARTHAS: CharacterId = CharacterId::new(1, 1);
 const JAINA: CharacterId = CharacterId::new(1, 2);
 const MURADIN: CharacterId = CharacterId::new(1, 3);
@@ -114,8 +116,13 @@ pub fn run(out: &mut dyn Write) -> Result<()> {
     away(&mut s)?;
     second_login_kicks_the_first(&mut s)?;
     exactly_once(&mut s)?;
+    social::friends_and_whispers(&mut s)?;
+    social::a_custom_channel(&mut s)?;
+    social::mail_with_cod(&mut s)?;
+    social::an_arena_team(&mut s)?;
     gateway_lease_lapses(&mut s)?;
     rename_and_delete(&mut s)?;
+    social::what_the_delete_took(&mut s)?;
     replay(&mut s)?;
     writeln!(
         s.out,
@@ -525,6 +532,12 @@ mod tests {
             "0 writes, 0 events: Thrall was created once",
             "event: gateway gw-north lost with 1 character(s)",
             "event: Arthas (1:1) renamed to Lichking",
+            "each time Muradin is told, through his gateway",
+            "his whisper now gets \"player not found\"",
+            "he cannot come back: channel: Banned (code 0x13)",
+            "payment mail 2 goes to Muradin",
+            "already applied, ratings unchanged",
+            "Jaina is now captain of Violet Guard",
             "The story held",
         ] {
             assert!(text.contains(line), "missing {line:?} in:\n{text}");
