@@ -1743,3 +1743,42 @@ fn notices_carry_azerothcore_chat_notify_codes() {
         assert_eq!(notice(n).game_code(), Some(code));
     }
 }
+
+#[test]
+fn a_message_is_not_delivered_to_members_who_ignore_the_sender() {
+    use tavern_statemachine::presence::Notify;
+    use tavern_statemachine::social::SocialCommand;
+    let mut sim = online(3);
+    for i in 1..=3 {
+        sim.ok(join(i, "Guild"));
+    }
+    // Carol ignores Alice.
+    sim.ok(SocialCommand::AddIgnore {
+        owner: c(3),
+        name: "Alice".into(),
+    });
+    let to = |ids: &[u32]| -> Vec<Notify> {
+        ids.iter()
+            .map(|i| Notify {
+                id: c(*i),
+                gateway: "gw1".into(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        sim.ok(speak(1, "Guild")),
+        Response::Channel(R::Deliver { to: to(&[1, 2]) })
+    );
+    assert_eq!(
+        sim.ok(speak(2, "Guild")),
+        Response::Channel(R::Deliver { to: to(&[1, 2, 3]) })
+    );
+    sim.ok(SocialCommand::RemoveIgnore {
+        owner: c(3),
+        ignored: c(1),
+    });
+    assert_eq!(
+        sim.ok(speak(1, "Guild")),
+        Response::Channel(R::Deliver { to: to(&[1, 2, 3]) })
+    );
+}

@@ -37,9 +37,9 @@
 //! Departures from AC, on purpose: set/unset moderator, set owner and password are owner-only
 //! (ToCloud9's API answers NOT_OWNER; AC lets any moderator do the first and the last); GM
 //! powers other than the speak-delay exemption are not modelled; the restricted LFG channel
-//! check is not made (tavern knows no groups); the speak delivery list and invites are not
-//! filtered by the receiver's ignore list (AC does; that check belongs with the social module's
-//! ignore edges and can be added where both are known).
+//! check is not made (tavern knows no groups); invites are not filtered by the target's ignore
+//! list. The speak delivery list does leave out the members who ignore the sender (AC filters
+//! channel messages by the receiver's ignore list).
 
 use serde::{Deserialize, Serialize};
 

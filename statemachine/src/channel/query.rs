@@ -76,7 +76,7 @@ pub(super) fn query(txn: &Txn<'_>, q: &ChannelQuery) -> Result<ChannelQueryRespo
         }
         ChannelQuery::SpeakCheck { id, channel } => {
             let allowed = check(txn, *id, channel)?;
-            ChannelQueryResponse::Deliver(deliver_list(txn, &allowed.ch.key)?)
+            ChannelQueryResponse::Deliver(deliver_list(txn, &allowed.ch.key, *id)?)
         }
         ChannelQuery::Bans { realm, team, name } => {
             let key = key_of(txn, *realm, *team, name)?;

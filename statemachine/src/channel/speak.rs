@@ -68,10 +68,18 @@ fn speak_delay_ms(txn: &Txn<'_>, ch: &Channel, me: &Member) -> Result<u64, Error
 }
 
 /// Every member with its gateway, in character id order (the sender included: the gateway
-/// echoes the message to it).
-pub(super) fn deliver_list(txn: &Txn<'_>, key: &ChannelKey) -> Result<Vec<Notify>, Error> {
+/// echoes the message to it), except the members who ignore the sender (AC filters a channel
+/// message by the receiver's ignore list; the ignore reverse index keeps this one bounded scan
+/// instead of a lookup per member).
+pub(super) fn deliver_list(
+    txn: &Txn<'_>,
+    key: &ChannelKey,
+    sender: CharacterId,
+) -> Result<Vec<Notify>, Error> {
+    let ignoring = crate::social::ignored_by(txn, sender)?;
     Ok(members(txn, key)?
         .into_iter()
+        .filter(|m| ignoring.binary_search(&m.id).is_err())
         .map(|m| Notify {
             id: m.id,
             gateway: m.gateway,
@@ -101,6 +109,6 @@ pub(super) fn speak(txn: &mut Txn<'_>, id: CharacterId, channel: &str) -> Result
         ch.last_used_ms = now;
         txn.put(ch.key.channel(), &ch);
     }
-    let to = deliver_list(txn, &ch.key)?;
+    let to = deliver_list(txn, &ch.key, id)?;
     Ok(Response::Channel(ChannelResponse::Deliver { to }))
 }

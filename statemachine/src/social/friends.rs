@@ -104,6 +104,11 @@ pub(super) fn listed_by(txn: &Txn<'_>, id: CharacterId) -> Result<Vec<CharacterI
     others(txn, FRIEND_REVERSE, id, LISTED_BY_MAX)
 }
 
+/// The characters that ignore `id`, in id order.
+pub(super) fn ignored_by(txn: &Txn<'_>, id: CharacterId) -> Result<Vec<CharacterId>, Error> {
+    others(txn, IGNORE_REVERSE, id, LISTED_BY_MAX)
+}
+
 pub(super) fn is_ignoring(txn: &Txn<'_>, by: CharacterId, who: CharacterId) -> Result<bool, Error> {
     txn.exists(&edge_key(IGNORE, by, who))
 }

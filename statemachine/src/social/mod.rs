@@ -455,6 +455,12 @@ pub fn hidden_gm(txn: &Txn<'_>, account: AccountId) -> Result<bool, Error> {
 }
 
 /// Is `id` on the ignore list of `by`? (Also used by other domains, e.g. arena invites.)
+/// The characters that ignore `id` (the ignore reverse index), in id order: a channel message
+/// from `id` is not delivered to them.
+pub fn ignored_by(txn: &Txn<'_>, id: CharacterId) -> Result<Vec<CharacterId>, Error> {
+    friends::ignored_by(txn, id)
+}
+
 pub fn is_ignoring(txn: &Txn<'_>, by: CharacterId, id: CharacterId) -> Result<bool, Error> {
     friends::is_ignoring(txn, by, id)
 }
