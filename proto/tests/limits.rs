@@ -414,3 +414,720 @@ fn responses_are_validated_with_the_list_index() {
     let got: Result<QueryResponse, _> = presence.into_query_response();
     assert_eq!(got, Err(err("items[0].id", "is required")));
 }
+
+/// Social: target names, notes, result codes, states and list sizes.
+mod social {
+    use super::*;
+    use tavern_proto::convert::WriteReply;
+    use tavern_statemachine::social::{
+        SocialCommand, SocialQuery, FRIEND_NOTE_BYTES_MAX, TARGET_NAME_BYTES_MAX,
+    };
+
+    fn add_friend(name: usize, note: usize) -> Result<SocialCommand, ConvertError> {
+        SocialCommand::try_from(pb::AddFriendRequest {
+            header: None,
+            owner: id(1),
+            name: "n".repeat(name),
+            note: "x".repeat(note),
+        })
+    }
+
+    #[test]
+    fn names_notes_and_required_ids() {
+        // "Name-Realm": 12 characters of up to 4 bytes, the dash, a 64-byte realm name.
+        assert_eq!(TARGET_NAME_BYTES_MAX, 113);
+        // 48 characters of up to 4 bytes; the state machine truncates to 48 characters.
+        assert_eq!(FRIEND_NOTE_BYTES_MAX, 192);
+        assert!(add_friend(113, 192).is_ok());
+        assert_eq!(
+            add_friend(114, 0),
+            Err(too_long("add_friend.name", 114, 113))
+        );
+        assert_eq!(
+            add_friend(1, 193),
+            Err(too_long("add_friend.note", 193, 192))
+        );
+
+        let note = |n: usize| {
+            SocialCommand::try_from(pb::SetFriendNoteRequest {
+                header: None,
+                owner: id(1),
+                friend_id: id(2),
+                note: "é".repeat(n),
+            })
+        };
+        assert!(note(96).is_ok());
+        assert_eq!(note(97), Err(too_long("set_friend_note.note", 194, 192)));
+
+        let ignore = |n: usize| {
+            SocialCommand::try_from(pb::AddIgnoreRequest {
+                header: None,
+                owner: id(1),
+                name: "n".repeat(n),
+            })
+        };
+        assert!(ignore(113).is_ok());
+        assert_eq!(ignore(114), Err(too_long("add_ignore.name", 114, 113)));
+
+        let whisper = |n: usize| {
+            SocialQuery::try_from(pb::ResolveWhisperRequest {
+                header: None,
+                from_id: id(1),
+                target: "t".repeat(n),
+            })
+        };
+        assert!(whisper(113).is_ok());
+        assert_eq!(
+            whisper(114),
+            Err(too_long("resolve_whisper.target", 114, 113))
+        );
+
+        let cases = [
+            (
+                SocialCommand::try_from(pb::AddFriendRequest {
+                    header: None,
+                    owner: None,
+                    name: "Bob".into(),
+                    note: String::new(),
+                }),
+                "add_friend.owner",
+            ),
+            (
+                SocialCommand::try_from(pb::RemoveFriendRequest {
+                    header: None,
+                    owner: id(1),
+                    friend_id: None,
+                }),
+                "remove_friend.friend",
+            ),
+            (
+                SocialCommand::try_from(pb::RemoveIgnoreRequest {
+                    header: None,
+                    owner: id(1),
+                    ignored: None,
+                }),
+                "remove_ignore.ignored",
+            ),
+        ];
+        for (got, field) in cases {
+            assert_eq!(got, Err(err(field, "is required")));
+        }
+        let cases = [
+            (
+                SocialQuery::try_from(pb::GetFriendListRequest {
+                    header: None,
+                    owner: None,
+                }),
+                "friend_list.owner",
+            ),
+            (
+                SocialQuery::try_from(pb::ListWhoHasAsFriendRequest {
+                    header: None,
+                    id: None,
+                    after: None,
+                    limit: 10,
+                }),
+                "who_has_as_friend.id",
+            ),
+            (
+                SocialQuery::try_from(pb::IsIgnoringRequest {
+                    header: None,
+                    by: id(1),
+                    who: None,
+                }),
+                "is_ignoring.who",
+            ),
+        ];
+        for (got, field) in cases {
+            assert_eq!(got, Err(err(field, "is required")));
+        }
+    }
+
+    fn friend(low: u32) -> pb::FriendEntry {
+        pb::FriendEntry {
+            id: id(low),
+            name: "Bob".into(),
+            note: String::new(),
+            status: 1,
+            area: 12,
+            level: 80,
+            class_id: 1,
+        }
+    }
+
+    fn ignore(low: u32) -> pb::IgnoreEntry {
+        pb::IgnoreEntry {
+            id: id(low),
+            name: "Carol".into(),
+        }
+    }
+
+    fn friend_list(
+        friends: Vec<pb::FriendEntry>,
+        ignores: Vec<pb::IgnoreEntry>,
+    ) -> Result<QueryResponse, ConvertError> {
+        pb::GetFriendListResponse {
+            header: None,
+            friends,
+            ignores,
+        }
+        .into_query_response()
+    }
+
+    #[test]
+    fn friend_list_sizes_and_entries() {
+        assert!(friend_list((0..50).map(friend).collect(), (0..50).map(ignore).collect()).is_ok());
+        assert_eq!(
+            friend_list((0..51).map(friend).collect(), vec![]),
+            Err(err("friends", "has 51 elements, the limit is 50"))
+        );
+        assert_eq!(
+            friend_list(vec![], (0..51).map(ignore).collect()),
+            Err(err("ignores", "has 51 elements, the limit is 50"))
+        );
+        let cases = [
+            (
+                pb::FriendEntry {
+                    status: 256,
+                    ..friend(1)
+                },
+                over_byte("friends[1].status"),
+            ),
+            (
+                pb::FriendEntry {
+                    level: 256,
+                    ..friend(1)
+                },
+                over_byte("friends[1].level"),
+            ),
+            (
+                pb::FriendEntry {
+                    class_id: 256,
+                    ..friend(1)
+                },
+                over_byte("friends[1].class"),
+            ),
+            (
+                pb::FriendEntry {
+                    name: "n".repeat(49),
+                    ..friend(1)
+                },
+                too_long("friends[1].name", 49, 48),
+            ),
+            (
+                pb::FriendEntry {
+                    note: "x".repeat(193),
+                    ..friend(1)
+                },
+                too_long("friends[1].note", 193, 192),
+            ),
+            (
+                pb::FriendEntry {
+                    id: None,
+                    ..friend(1)
+                },
+                err("friends[1].id", "is required"),
+            ),
+        ];
+        for (bad, expected) in cases {
+            assert_eq!(friend_list(vec![friend(0), bad], vec![]), Err(expected));
+        }
+        let long = pb::IgnoreEntry {
+            name: "n".repeat(49),
+            ..ignore(0)
+        };
+        assert_eq!(
+            friend_list(vec![], vec![long]),
+            Err(too_long("ignores[0].name", 49, 48))
+        );
+    }
+
+    #[test]
+    fn result_codes_states_and_pages() {
+        let added = |result: u32, entry: Option<pb::FriendEntry>| {
+            pb::AddFriendResponse {
+                header: None,
+                result,
+                entry,
+            }
+            .into_response()
+        };
+        assert!(added(0x10, Some(friend(1))).is_ok());
+        assert_eq!(
+            added(0x11, Some(friend(1))),
+            Err(err(
+                "friend_added.result",
+                "is 17, not a FriendsResult code (0 to 16)"
+            ))
+        );
+        assert_eq!(
+            added(0x06, None),
+            Err(err("friend_added.friend", "is required"))
+        );
+        let high = pb::FriendEntry {
+            level: 256,
+            ..friend(1)
+        };
+        assert_eq!(
+            added(0x06, Some(high)),
+            Err(over_byte("friend_added.friend.level"))
+        );
+        let removed = pb::RemoveFriendResponse {
+            header: None,
+            result: 0x05,
+            target: None,
+        };
+        assert_eq!(
+            removed.into_response(),
+            Err(err("friend_status.target", "is required"))
+        );
+
+        let edge = |state: Option<i32>| {
+            pb::AcceptAccountFriendResponse {
+                header: None,
+                account: 1,
+                other: 2,
+                state,
+            }
+            .into_response()
+        };
+        assert!(edge(None).is_ok());
+        assert!(edge(Some(3)).is_ok());
+        assert_eq!(
+            edge(Some(0)),
+            Err(err("account_friend.state", "is unspecified"))
+        );
+        assert_eq!(
+            edge(Some(4)),
+            Err(err(
+                "account_friend.state",
+                "is 4, not an AccountFriendState (1 to 3)"
+            ))
+        );
+
+        let entry = |account: u32| pb::AccountFriendEntry {
+            account,
+            state: pb::AccountFriendState::Accepted.into(),
+            since_ms: 0,
+            online: None,
+        };
+        let account_friends = |entries: Vec<pb::AccountFriendEntry>| {
+            pb::ListAccountFriendsResponse {
+                header: None,
+                account_friends: entries,
+            }
+            .into_query_response()
+        };
+        assert!(account_friends((0..100).map(entry).collect()).is_ok());
+        assert_eq!(
+            account_friends((0..101).map(entry).collect()),
+            Err(err("account_friends", "has 101 elements, the limit is 100"))
+        );
+        let online = pb::AccountFriendEntry {
+            online: Some(pb::Presence {
+                id: id(9),
+                level: 256,
+                ..Default::default()
+            }),
+            ..entry(2)
+        };
+        assert_eq!(
+            account_friends(vec![entry(1), online]),
+            Err(over_byte("account_friends[1].online.level"))
+        );
+
+        let owners = |n: u32| {
+            pb::ListWhoHasAsFriendResponse {
+                header: None,
+                owners: (0..n)
+                    .map(|low| pb::CharacterId { realm: 1, low })
+                    .collect(),
+                next: None,
+            }
+            .into_query_response()
+        };
+        assert!(owners(1000).is_ok());
+        assert_eq!(
+            owners(1001),
+            Err(err("owners", "has 1001 elements, the limit is 1000"))
+        );
+
+        let whisper = pb::ResolveWhisperResponse {
+            header: None,
+            target: Some(pb::WhisperTarget {
+                id: id(3),
+                gateway: "g".repeat(65),
+                name: "Carol".into(),
+            }),
+        };
+        assert_eq!(
+            whisper.into_query_response(),
+            Err(too_long("whisper_target.gateway", 65, 64))
+        );
+    }
+}
+
+/// Arena: team names, bytes and 16-bit ratings, participants and list sizes.
+mod arena {
+    use super::*;
+    use tavern_proto::convert::{WriteReply, ARENA_TEAM_NAME_BYTES_MAX};
+    use tavern_statemachine::arena::{ArenaCommand, ArenaQuery};
+
+    fn create() -> pb::CreateArenaTeamRequest {
+        pb::CreateArenaTeamRequest {
+            header: None,
+            realm: 1,
+            captain: id(1),
+            name: "Team".into(),
+            arena_type: 2,
+            emblem: Some(pb::ArenaEmblem::default()),
+        }
+    }
+
+    #[test]
+    fn create_invite_and_lookups() {
+        // 24 characters of up to 4 bytes; the character count is the state machine's check.
+        assert_eq!(ARENA_TEAM_NAME_BYTES_MAX, 96);
+        let named = |n: usize| {
+            ArenaCommand::try_from(pb::CreateArenaTeamRequest {
+                name: "n".repeat(n),
+                ..create()
+            })
+        };
+        assert!(named(96).is_ok());
+        assert_eq!(named(97), Err(too_long("create_team.name", 97, 96)));
+        let typed = |arena_type| {
+            ArenaCommand::try_from(pb::CreateArenaTeamRequest {
+                arena_type,
+                ..create()
+            })
+        };
+        assert!(typed(255).is_ok());
+        assert_eq!(typed(256), Err(over_byte("create_team.arena_type")));
+        let cases = [
+            (
+                pb::CreateArenaTeamRequest {
+                    emblem: Some(pb::ArenaEmblem {
+                        emblem_style: 256,
+                        ..Default::default()
+                    }),
+                    ..create()
+                },
+                over_byte("create_team.emblem.emblem_style"),
+            ),
+            (
+                pb::CreateArenaTeamRequest {
+                    emblem: Some(pb::ArenaEmblem {
+                        border_style: 256,
+                        ..Default::default()
+                    }),
+                    ..create()
+                },
+                over_byte("create_team.emblem.border_style"),
+            ),
+            (
+                pb::CreateArenaTeamRequest {
+                    emblem: None,
+                    ..create()
+                },
+                err("create_team.emblem", "is required"),
+            ),
+            (
+                pb::CreateArenaTeamRequest {
+                    captain: None,
+                    ..create()
+                },
+                err("create_team.captain", "is required"),
+            ),
+        ];
+        for (request, expected) in cases {
+            assert_eq!(ArenaCommand::try_from(request), Err(expected));
+        }
+
+        let invite = |n: usize| {
+            ArenaCommand::try_from(pb::InviteToArenaTeamRequest {
+                header: None,
+                inviter: id(1),
+                team_id: 7,
+                target_name: "n".repeat(n),
+            })
+        };
+        assert!(invite(48).is_ok());
+        assert_eq!(invite(49), Err(too_long("invite.target_name", 49, 48)));
+
+        let by_name = |n: usize| {
+            ArenaQuery::try_from(pb::GetArenaTeamByNameRequest {
+                header: None,
+                realm: 1,
+                name: "n".repeat(n),
+            })
+        };
+        assert!(by_name(96).is_ok());
+        assert_eq!(by_name(97), Err(too_long("team_by_name.name", 97, 96)));
+
+        let set_captain = ArenaCommand::try_from(pb::SetArenaTeamCaptainRequest {
+            header: None,
+            captain: id(1),
+            team_id: 7,
+            target: None,
+        });
+        assert_eq!(set_captain, Err(err("set_captain.target", "is required")));
+        let teams_of = ArenaQuery::try_from(pb::ListArenaTeamsOfCharacterRequest {
+            header: None,
+            id: None,
+        });
+        assert_eq!(teams_of, Err(err("teams_of.id", "is required")));
+    }
+
+    #[test]
+    fn match_participants() {
+        let result = |winners: u32, losers: u32| {
+            ArenaCommand::try_from(pb::ApplyArenaMatchResultRequest {
+                header: None,
+                realm: 1,
+                match_id: 1,
+                winner: 7,
+                loser: 9,
+                winner_participants: (0..winners)
+                    .map(|low| pb::CharacterId { realm: 1, low })
+                    .collect(),
+                loser_participants: (0..losers)
+                    .map(|low| pb::CharacterId { realm: 1, low })
+                    .collect(),
+            })
+        };
+        assert!(result(5, 5).is_ok());
+        assert_eq!(
+            result(6, 5),
+            Err(err("winner_participants", "has 6 elements, the limit is 5"))
+        );
+        assert_eq!(
+            result(5, 6),
+            Err(err("loser_participants", "has 6 elements, the limit is 5"))
+        );
+    }
+
+    fn team() -> pb::ArenaTeam {
+        pb::ArenaTeam {
+            id: 7,
+            realm: 1,
+            name: "Team".into(),
+            captain: id(1),
+            arena_type: 5,
+            rating: 65_535,
+            emblem: Some(pb::ArenaEmblem::default()),
+            ..Default::default()
+        }
+    }
+
+    fn member(low: u32) -> pb::ArenaRosterMember {
+        pb::ArenaRosterMember {
+            member: Some(pb::ArenaMember {
+                id: id(low),
+                team_id: 7,
+                personal_rating: 65_535,
+                ..Default::default()
+            }),
+            name: "Alice".into(),
+            class_id: 1,
+            online: true,
+            level: 80,
+            captain: low == 1,
+            matchmaker_rating: 1_500,
+        }
+    }
+
+    fn roster(
+        team: pb::ArenaTeam,
+        members: Vec<pb::ArenaRosterMember>,
+    ) -> Result<QueryResponse, ConvertError> {
+        pb::GetArenaTeamRosterResponse {
+            header: None,
+            roster: Some(pb::ArenaRoster {
+                team: Some(team),
+                members,
+            }),
+        }
+        .into_query_response()
+    }
+
+    fn over_short(field: &str) -> ConvertError {
+        err(field, "is 65536, the limit is 65535")
+    }
+
+    #[test]
+    fn ratings_rosters_and_teams() {
+        assert!(roster(team(), (1..=10).map(member).collect()).is_ok());
+        assert_eq!(
+            roster(team(), (1..=11).map(member).collect()),
+            Err(err("roster.members", "has 11 elements, the limit is 10"))
+        );
+        let cases = [
+            (
+                pb::ArenaTeam {
+                    rating: 65_536,
+                    ..team()
+                },
+                over_short("roster.team.rating"),
+            ),
+            (
+                pb::ArenaTeam {
+                    season_games: 65_536,
+                    ..team()
+                },
+                over_short("roster.team.season_games"),
+            ),
+            (
+                pb::ArenaTeam {
+                    name: "n".repeat(97),
+                    ..team()
+                },
+                too_long("roster.team.name", 97, 96),
+            ),
+            (
+                pb::ArenaTeam {
+                    arena_type: 256,
+                    ..team()
+                },
+                over_byte("roster.team.arena_type"),
+            ),
+            (
+                pb::ArenaTeam {
+                    emblem: None,
+                    ..team()
+                },
+                err("roster.team.emblem", "is required"),
+            ),
+        ];
+        for (bad, expected) in cases {
+            assert_eq!(roster(bad, vec![]), Err(expected));
+        }
+        let mut members: Vec<_> = (1..=3).map(member).collect();
+        if let Some(m) = members[2].member.as_mut() {
+            m.personal_rating = 65_536;
+        }
+        assert_eq!(
+            roster(team(), members),
+            Err(over_short("roster.members[2].member.personal_rating"))
+        );
+        let mut members: Vec<_> = (1..=3).map(member).collect();
+        members[1].level = 256;
+        assert_eq!(
+            roster(team(), members),
+            Err(over_byte("roster.members[1].level"))
+        );
+
+        let slot = |slot: u32| pb::ArenaSlotTeam {
+            slot,
+            team: Some(team()),
+            member: member(1).member,
+            matchmaker_rating: 1_500,
+        };
+        let teams_of = |teams: Vec<pb::ArenaSlotTeam>| {
+            pb::ListArenaTeamsOfCharacterResponse {
+                header: None,
+                teams,
+            }
+            .into_query_response()
+        };
+        assert!(teams_of((0..3).map(slot).collect()).is_ok());
+        assert_eq!(
+            teams_of((0..4).map(slot).collect()),
+            Err(err("teams", "has 4 elements, the limit is 3"))
+        );
+        assert_eq!(teams_of(vec![slot(256)]), Err(over_byte("teams[0].slot")));
+        let no_member = pb::ArenaSlotTeam {
+            member: None,
+            ..slot(0)
+        };
+        assert_eq!(
+            teams_of(vec![no_member]),
+            Err(err("teams[0].member", "is required"))
+        );
+
+        let invite = pb::GetArenaTeamInviteResponse {
+            header: None,
+            invite: Some(pb::ArenaInviteView {
+                invite: Some(pb::ArenaInvite {
+                    target: None,
+                    team_id: 7,
+                    inviter: id(1),
+                    expires_ms: 0,
+                }),
+                ..Default::default()
+            }),
+        };
+        assert_eq!(
+            invite.into_query_response(),
+            Err(err("invite_view.invite.target", "is required"))
+        );
+    }
+
+    fn change(low: u32) -> pb::ArenaMemberChange {
+        pb::ArenaMemberChange {
+            id: id(low),
+            team_id: 7,
+            won: true,
+            new_personal_rating: 65_535,
+            ..Default::default()
+        }
+    }
+
+    fn applied(outcome: Option<pb::ArenaMatchOutcome>) -> Result<(), ConvertError> {
+        pb::ApplyArenaMatchResultResponse {
+            header: None,
+            outcome,
+            already_applied: false,
+        }
+        .into_response()
+        .map(drop)
+    }
+
+    fn outcome(members: Vec<pb::ArenaMemberChange>) -> pb::ArenaMatchOutcome {
+        pb::ArenaMatchOutcome {
+            realm: 1,
+            match_id: 1,
+            winner: Some(pb::ArenaTeamChange::default()),
+            loser: Some(pb::ArenaTeamChange::default()),
+            members,
+        }
+    }
+
+    #[test]
+    fn match_outcomes() {
+        assert_eq!(
+            applied(Some(outcome((0..10).map(change).collect()))),
+            Ok(())
+        );
+        assert_eq!(
+            applied(Some(outcome((0..11).map(change).collect()))),
+            Err(err("outcome.members", "has 11 elements, the limit is 10"))
+        );
+        let mut members: Vec<_> = (0..2).map(change).collect();
+        members[1].old_matchmaker_rating = 65_536;
+        assert_eq!(
+            applied(Some(outcome(members))),
+            Err(over_short("outcome.members[1].old_matchmaker_rating"))
+        );
+        let loser = pb::ArenaMatchOutcome {
+            loser: Some(pb::ArenaTeamChange {
+                new_rating: 65_536,
+                ..Default::default()
+            }),
+            ..outcome(vec![])
+        };
+        assert_eq!(
+            applied(Some(loser)),
+            Err(over_short("outcome.loser.new_rating"))
+        );
+        let no_winner = pb::ArenaMatchOutcome {
+            winner: None,
+            ..outcome(vec![])
+        };
+        assert_eq!(
+            applied(Some(no_winner)),
+            Err(err("outcome.winner", "is required"))
+        );
+        assert_eq!(applied(None), Err(err("outcome", "is required")));
+    }
+}

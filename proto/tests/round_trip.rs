@@ -483,3 +483,550 @@ fn request_headers() {
     };
     assert_eq!(r.header, Some(RequestHeader::default().into()));
 }
+
+/// Social: every command, query, response and query response, and every game result code.
+mod social {
+    use super::*;
+    use serde::de::DeserializeOwned;
+    use tavern_proto::convert::{SocialRead, SocialWrite};
+    use tavern_statemachine::social::{
+        AccountFriendEntry, AccountFriendState, FriendEntry, FriendResult, IgnoreEntry,
+        SocialCommand, SocialQuery, SocialQueryResponse, SocialResponse, WhisperTarget,
+    };
+
+    const CAROL: CharacterId = CharacterId::new(2, 7);
+
+    fn friend() -> FriendEntry {
+        FriendEntry {
+            id: BOB,
+            name: "Bob".into(),
+            note: "tank, ümlaut".into(),
+            status: 1,
+            area: 1519,
+            level: 80,
+            class: 1,
+        }
+    }
+
+    #[test]
+    fn commands() {
+        for c in [
+            SocialCommand::AddFriend {
+                owner: ALICE,
+                name: "Bob-Lordaeron".into(),
+                note: "from the raid".into(),
+            },
+            SocialCommand::AddFriend {
+                owner: ALICE,
+                name: "Bob".into(),
+                note: String::new(),
+            },
+            SocialCommand::RemoveFriend {
+                owner: ALICE,
+                friend: BOB,
+            },
+            SocialCommand::SetFriendNote {
+                owner: ALICE,
+                friend: BOB,
+                note: "healer".into(),
+            },
+            SocialCommand::AddIgnore {
+                owner: ALICE,
+                name: "Carol-Outland".into(),
+            },
+            SocialCommand::RemoveIgnore {
+                owner: ALICE,
+                ignored: CAROL,
+            },
+            SocialCommand::RequestAccountFriend {
+                from_account: 1,
+                to_account: 2,
+            },
+            SocialCommand::AcceptAccountFriend {
+                account: 2,
+                requester: 1,
+            },
+            SocialCommand::DeclineAccountFriend {
+                account: 2,
+                requester: 3,
+            },
+            SocialCommand::RemoveAccountFriend {
+                account: 1,
+                friend: 2,
+            },
+        ] {
+            let write = through_wire!(
+                SocialWrite::from(c.clone()),
+                SocialWrite {
+                    AddFriend,
+                    RemoveFriend,
+                    SetFriendNote,
+                    AddIgnore,
+                    RemoveIgnore,
+                    RequestAccountFriend,
+                    AcceptAccountFriend,
+                    DeclineAccountFriend,
+                    RemoveAccountFriend
+                }
+            );
+            assert_eq!(SocialCommand::try_from(write), Ok(c));
+        }
+    }
+
+    #[test]
+    fn queries() {
+        for q in [
+            SocialQuery::FriendList { owner: ALICE },
+            SocialQuery::WhoHasAsFriend {
+                id: BOB,
+                after: None,
+                limit: 100,
+            },
+            SocialQuery::WhoHasAsFriend {
+                id: BOB,
+                after: Some(ALICE),
+                limit: 0,
+            },
+            SocialQuery::AccountFriends { account: 1 },
+            SocialQuery::ResolveWhisper {
+                from: ALICE,
+                target: "Carol-Outland".into(),
+            },
+            SocialQuery::IsIgnoring {
+                by: CAROL,
+                who: ALICE,
+            },
+        ] {
+            let read = through_wire!(
+                SocialRead::from(q.clone()),
+                SocialRead {
+                    GetFriendList,
+                    ListWhoHasAsFriend,
+                    ListAccountFriends,
+                    ResolveWhisper,
+                    IsIgnoring
+                }
+            );
+            assert_eq!(SocialQuery::try_from(read), Ok(q));
+        }
+    }
+
+    /// Every variant of a unit-only enum: postcard encodes a unit variant as its index.
+    fn variants<T: DeserializeOwned>() -> Vec<T> {
+        (0..=u8::MAX)
+            .map_while(|i| postcard::from_bytes::<T>(&[i]).ok())
+            .collect()
+    }
+
+    #[test]
+    fn write_replies() {
+        for result in [FriendResult::AddedOnline, FriendResult::AddedOffline] {
+            reply::<pb::AddFriendResponse>(Response::Social(SocialResponse::FriendAdded {
+                result,
+                friend: friend(),
+            }));
+        }
+        // Every result code survives the wire, so none is missing from the decoder.
+        let results = variants::<FriendResult>();
+        assert_eq!(results.len(), 17);
+        for result in results {
+            let status = Response::Social(SocialResponse::FriendStatus {
+                result,
+                target: CAROL,
+            });
+            reply::<pb::RemoveFriendResponse>(status.clone());
+            reply::<pb::AddIgnoreResponse>(status.clone());
+            reply::<pb::RemoveIgnoreResponse>(status);
+        }
+        reply::<pb::SetFriendNoteResponse>(Response::Social(SocialResponse::NoteSet {
+            friend: BOB,
+            note: "healer".into(),
+        }));
+        let states = [
+            None,
+            Some(AccountFriendState::PendingOutgoing),
+            Some(AccountFriendState::PendingIncoming),
+            Some(AccountFriendState::Accepted),
+        ];
+        for state in states {
+            let r = Response::Social(SocialResponse::AccountFriend {
+                account: 1,
+                other: 2,
+                state,
+            });
+            reply::<pb::RequestAccountFriendResponse>(r.clone());
+            reply::<pb::AcceptAccountFriendResponse>(r.clone());
+            reply::<pb::DeclineAccountFriendResponse>(r.clone());
+            reply::<pb::RemoveAccountFriendResponse>(r);
+        }
+    }
+
+    #[test]
+    fn query_replies() {
+        let offline = FriendEntry {
+            id: CAROL,
+            name: "Carol".into(),
+            note: String::new(),
+            status: 0,
+            area: 0,
+            level: 0,
+            class: 0,
+        };
+        query_reply::<pb::GetFriendListResponse>(QueryResponse::Social(
+            SocialQueryResponse::FriendList {
+                friends: vec![friend(), offline],
+                ignores: vec![IgnoreEntry {
+                    id: CAROL,
+                    name: "Carol".into(),
+                }],
+            },
+        ));
+        query_reply::<pb::GetFriendListResponse>(QueryResponse::Social(
+            SocialQueryResponse::FriendList {
+                friends: vec![],
+                ignores: vec![],
+            },
+        ));
+        for next in [None, Some(BOB)] {
+            query_reply::<pb::ListWhoHasAsFriendResponse>(QueryResponse::Social(
+                SocialQueryResponse::WhoHasAsFriend {
+                    owners: vec![ALICE, BOB],
+                    next,
+                },
+            ));
+        }
+        query_reply::<pb::ListAccountFriendsResponse>(QueryResponse::Social(
+            SocialQueryResponse::AccountFriends(vec![
+                AccountFriendEntry {
+                    account: 2,
+                    state: AccountFriendState::Accepted,
+                    since_ms: 1_767_225_600_000,
+                    online: Some(presence()),
+                },
+                AccountFriendEntry {
+                    account: 3,
+                    state: AccountFriendState::PendingIncoming,
+                    since_ms: 1,
+                    online: None,
+                },
+            ]),
+        ));
+        query_reply::<pb::ResolveWhisperResponse>(QueryResponse::Social(
+            SocialQueryResponse::Whisper(WhisperTarget {
+                id: CAROL,
+                gateway: "gw2".into(),
+                name: "Carol".into(),
+            }),
+        ));
+        for ignoring in [false, true] {
+            query_reply::<pb::IsIgnoringResponse>(QueryResponse::Social(
+                SocialQueryResponse::Ignoring(ignoring),
+            ));
+        }
+    }
+}
+
+/// Arena: every command, query, response and query response.
+mod arena {
+    use super::*;
+    use tavern_proto::convert::{ArenaRead, ArenaWrite};
+    use tavern_statemachine::arena::{
+        ArenaCommand, ArenaInvite, ArenaMember, ArenaQuery, ArenaQueryResponse, ArenaResponse,
+        ArenaTeam, CreateTeam, Emblem, InviteView, MatchOutcome, MatchResult, MemberChange, Roster,
+        RosterMember, SlotTeam, TeamChange,
+    };
+
+    fn emblem() -> Emblem {
+        Emblem {
+            background_color: 0xFF10_2030,
+            emblem_style: 101,
+            emblem_color: 0xFFFF_FFFF,
+            border_style: 5,
+            border_color: 0x8000_0000,
+        }
+    }
+
+    fn team() -> ArenaTeam {
+        ArenaTeam {
+            id: 7,
+            realm: 1,
+            name: "Glädiators".into(),
+            captain: ALICE,
+            arena_type: 3,
+            rating: 2_250,
+            week: 12,
+            week_games: 10,
+            week_wins: 7,
+            season_games: 65_535,
+            season_wins: 300,
+            rank: 4,
+            emblem: emblem(),
+            created_ms: 1_767_225_600_000,
+        }
+    }
+
+    fn member(id: CharacterId) -> ArenaMember {
+        ArenaMember {
+            id,
+            team_id: 7,
+            week: 12,
+            week_games: 3,
+            week_wins: 2,
+            season_games: 40,
+            season_wins: 25,
+            personal_rating: 2_100,
+        }
+    }
+
+    fn outcome() -> MatchOutcome {
+        MatchOutcome {
+            realm: 1,
+            match_id: u64::MAX,
+            winner: TeamChange {
+                team_id: 7,
+                matchmaker_rating: 2_000,
+                matchmaker_change: 12,
+                old_rating: 2_250,
+                new_rating: 2_262,
+                rank: 3,
+            },
+            loser: TeamChange {
+                team_id: 9,
+                matchmaker_rating: 1_900,
+                matchmaker_change: -12,
+                old_rating: 2_000,
+                new_rating: 1_988,
+                rank: 11,
+            },
+            members: vec![
+                MemberChange {
+                    id: ALICE,
+                    team_id: 7,
+                    won: true,
+                    old_personal_rating: 2_100,
+                    new_personal_rating: 2_112,
+                    old_matchmaker_rating: 2_000,
+                    new_matchmaker_rating: 2_012,
+                },
+                MemberChange {
+                    id: BOB,
+                    team_id: 9,
+                    won: false,
+                    old_personal_rating: 0,
+                    new_personal_rating: 0,
+                    old_matchmaker_rating: 1_900,
+                    new_matchmaker_rating: 1_888,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn commands() {
+        for c in [
+            ArenaCommand::Create(CreateTeam {
+                realm: 1,
+                captain: ALICE,
+                name: "Glädiators".into(),
+                arena_type: 3,
+                emblem: emblem(),
+            }),
+            ArenaCommand::Create(CreateTeam {
+                realm: 1,
+                captain: ALICE,
+                name: "Plain".into(),
+                arena_type: 2,
+                emblem: Emblem::default(),
+            }),
+            ArenaCommand::Invite {
+                inviter: ALICE,
+                team: 7,
+                target_name: "Bob".into(),
+            },
+            ArenaCommand::Accept { id: BOB },
+            ArenaCommand::Decline { id: BOB },
+            ArenaCommand::Leave { id: BOB, team: 7 },
+            ArenaCommand::Remove {
+                captain: ALICE,
+                team: 7,
+                target: BOB,
+            },
+            ArenaCommand::SetCaptain {
+                captain: ALICE,
+                team: 7,
+                target: BOB,
+            },
+            ArenaCommand::Disband {
+                captain: ALICE,
+                team: 7,
+            },
+            ArenaCommand::ApplyMatchResult(MatchResult {
+                realm: 1,
+                match_id: 1 << 40,
+                winner: 7,
+                loser: 9,
+                winner_participants: vec![ALICE, BOB],
+                loser_participants: vec![CharacterId::new(1, 3)],
+            }),
+            ArenaCommand::FinishWeek { realm: 1 },
+            ArenaCommand::ExpireInvites,
+            ArenaCommand::ExpireMatchIds,
+        ] {
+            let write = through_wire!(
+                ArenaWrite::from(c.clone()),
+                ArenaWrite {
+                    CreateArenaTeam,
+                    InviteToArenaTeam,
+                    AcceptArenaTeamInvite,
+                    DeclineArenaTeamInvite,
+                    LeaveArenaTeam,
+                    RemoveArenaTeamMember,
+                    SetArenaTeamCaptain,
+                    DisbandArenaTeam,
+                    ApplyArenaMatchResult,
+                    FinishArenaWeek,
+                    ExpireArenaInvites,
+                    ExpireArenaMatchIds
+                }
+            );
+            assert_eq!(ArenaCommand::try_from(write), Ok(c));
+        }
+    }
+
+    #[test]
+    fn queries() {
+        for q in [
+            ArenaQuery::Team {
+                realm: 1,
+                team_id: 7,
+            },
+            ArenaQuery::TeamByName {
+                realm: 1,
+                name: "glädiators".into(),
+            },
+            ArenaQuery::Roster {
+                realm: 1,
+                team_id: 7,
+            },
+            ArenaQuery::TeamsOf { id: ALICE },
+            ArenaQuery::Invite { id: BOB },
+        ] {
+            let read = through_wire!(
+                ArenaRead::from(q.clone()),
+                ArenaRead {
+                    GetArenaTeam,
+                    GetArenaTeamByName,
+                    GetArenaTeamRoster,
+                    ListArenaTeamsOfCharacter,
+                    GetArenaTeamInvite
+                }
+            );
+            assert_eq!(ArenaQuery::try_from(read), Ok(q));
+        }
+    }
+
+    #[test]
+    fn write_replies() {
+        reply::<pb::CreateArenaTeamResponse>(Response::Arena(ArenaResponse::Created {
+            team_id: 7,
+        }));
+        reply::<pb::InviteToArenaTeamResponse>(Response::Done);
+        reply::<pb::AcceptArenaTeamInviteResponse>(Response::Arena(ArenaResponse::Joined {
+            team_id: 7,
+        }));
+        reply::<pb::DeclineArenaTeamInviteResponse>(Response::Done);
+        for disbanded in [false, true] {
+            reply::<pb::LeaveArenaTeamResponse>(Response::Arena(ArenaResponse::Left {
+                team_id: 7,
+                disbanded,
+            }));
+        }
+        reply::<pb::RemoveArenaTeamMemberResponse>(Response::Done);
+        reply::<pb::SetArenaTeamCaptainResponse>(Response::Done);
+        reply::<pb::DisbandArenaTeamResponse>(Response::Done);
+        reply::<pb::ApplyArenaMatchResultResponse>(Response::Arena(ArenaResponse::MatchApplied(
+            outcome(),
+        )));
+        reply::<pb::ApplyArenaMatchResultResponse>(Response::Arena(
+            ArenaResponse::MatchAlreadyApplied(outcome()),
+        ));
+        reply::<pb::FinishArenaWeekResponse>(Response::Arena(ArenaResponse::WeekFinished {
+            realm: 1,
+            week: 13,
+        }));
+        reply::<pb::ExpireArenaInvitesResponse>(Response::Arena(ArenaResponse::InvitesExpired {
+            invites: 1_000,
+        }));
+        reply::<pb::ExpireArenaMatchIdsResponse>(Response::Arena(ArenaResponse::MatchIdsExpired {
+            matches: 0,
+        }));
+    }
+
+    #[test]
+    fn query_replies() {
+        for t in [None, Some(team())] {
+            let r = QueryResponse::Arena(ArenaQueryResponse::Team(t));
+            query_reply::<pb::GetArenaTeamResponse>(r.clone());
+            query_reply::<pb::GetArenaTeamByNameResponse>(r);
+        }
+        let roster = Roster {
+            team: team(),
+            members: vec![
+                RosterMember {
+                    member: member(ALICE),
+                    name: "Alice".into(),
+                    class: 8,
+                    online: true,
+                    level: 80,
+                    captain: true,
+                    matchmaker_rating: 2_012,
+                },
+                RosterMember {
+                    member: member(BOB),
+                    name: "Bob".into(),
+                    class: 1,
+                    online: false,
+                    level: 0,
+                    captain: false,
+                    matchmaker_rating: 0,
+                },
+            ],
+        };
+        for r in [None, Some(roster)] {
+            query_reply::<pb::GetArenaTeamRosterResponse>(QueryResponse::Arena(
+                ArenaQueryResponse::Roster(r),
+            ));
+        }
+        query_reply::<pb::ListArenaTeamsOfCharacterResponse>(QueryResponse::Arena(
+            ArenaQueryResponse::TeamsOf(vec![SlotTeam {
+                slot: 1,
+                team: team(),
+                member: member(ALICE),
+                matchmaker_rating: 1_500,
+            }]),
+        ));
+        let invite = InviteView {
+            invite: ArenaInvite {
+                target: BOB,
+                team_id: 7,
+                inviter: ALICE,
+                expires_ms: 1_767_225_900_000,
+            },
+            team_name: "Glädiators".into(),
+            arena_type: 3,
+            inviter_name: "Alice".into(),
+        };
+        for v in [None, Some(invite)] {
+            query_reply::<pb::GetArenaTeamInviteResponse>(QueryResponse::Arena(
+                ArenaQueryResponse::Invite(v),
+            ));
+        }
+    }
+
+    #[test]
+    fn a_match_reply_is_refused_for_another_answer() {
+        let got = pb::ApplyArenaMatchResultResponse::from_response(header(), Response::Done);
+        let err = got.expect_err("Done is not a match answer");
+        assert_eq!(err.reason, "ApplyArenaMatchResult cannot carry Done");
+    }
+}

@@ -21,16 +21,20 @@ use tavern_statemachine::{Error, QueryResponse, Response};
 use crate::pb;
 
 mod account;
+mod arena;
 mod character;
 mod common;
 mod presence;
 mod realm;
+mod social;
 
 pub use account::{AccountRead, AccountWrite};
+pub use arena::{ArenaRead, ArenaWrite, ARENA_TEAM_NAME_BYTES_MAX};
 pub use character::{CharacterRead, CharacterWrite, CHARACTER_NAME_BYTES_MAX};
 pub use common::{ReadLevel, RequestHeader};
 pub use presence::{PresenceRead, PresenceWrite, WHO_STRING_BYTES_MAX};
 pub use realm::{RealmRead, RealmWrite};
+pub use social::{SocialRead, SocialWrite};
 
 /// A wire message the domain cannot take: names the field and the limit it breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,6 +63,16 @@ impl ConvertError {
         let rest = self.field.find('.').map_or("", |i| &self.field[i..]);
         ConvertError {
             field: format!("{list}[{index}]{rest}"),
+            reason: self.reason,
+        }
+    }
+
+    /// Names the error by the field that holds the record: `team.name` within `roster.team`
+    /// becomes `roster.team.name`.
+    pub fn within(self, parent: &str) -> Self {
+        let rest = self.field.find('.').map_or("", |i| &self.field[i..]);
+        ConvertError {
+            field: format!("{parent}{rest}"),
             reason: self.reason,
         }
     }
@@ -105,6 +119,12 @@ pub(crate) fn byte(field: &str, value: u32) -> Result<u8, ConvertError> {
         .map_err(|_| ConvertError::new(field, format!("is {value}, the limit is {}", u8::MAX)))
 }
 
+/// A `u32` on the wire that the game keeps in 16 bits (ratings, game counters).
+pub(crate) fn short(field: &str, value: u32) -> Result<u16, ConvertError> {
+    u16::try_from(value)
+        .map_err(|_| ConvertError::new(field, format!("is {value}, the limit is {}", u16::MAX)))
+}
+
 /// A string of at most `max` bytes.
 pub(crate) fn bytes_max(field: &str, value: String, max: usize) -> Result<String, ConvertError> {
     if value.len() > max {
@@ -139,6 +159,14 @@ pub(crate) fn count_max(field: &str, n: usize, max: usize) -> Result<(), Convert
 /// A message field the domain requires.
 pub(crate) fn required<T>(field: &str, value: Option<T>) -> Result<T, ConvertError> {
     value.ok_or_else(|| ConvertError::required(field))
+}
+
+/// A required nested record, its errors named under `field` (`roster.team.name`).
+pub(crate) fn nested<P, D>(field: &str, value: Option<P>) -> Result<D, ConvertError>
+where
+    D: TryFrom<P, Error = ConvertError>,
+{
+    D::try_from(required(field, value)?).map_err(|e| e.within(field))
 }
 
 /// Converts every element of a list, naming a failure by its index.
