@@ -21,14 +21,18 @@ use tavern_statemachine::{Error, QueryResponse, Response};
 use crate::pb;
 
 mod account;
+mod channel;
 mod character;
 mod common;
+mod mail;
 mod presence;
 mod realm;
 
 pub use account::{AccountRead, AccountWrite};
+pub use channel::{ChannelRead, ChannelWrite};
 pub use character::{CharacterRead, CharacterWrite, CHARACTER_NAME_BYTES_MAX};
 pub use common::{ReadLevel, RequestHeader};
+pub use mail::{MailRead, MailWrite, SEND_MAIL_ITEMS_MAX};
 pub use presence::{PresenceRead, PresenceWrite, WHO_STRING_BYTES_MAX};
 pub use realm::{RealmRead, RealmWrite};
 
