@@ -702,7 +702,10 @@ fn channel_responses_are_validated() {
             gateway: "g".repeat(65),
         }],
     };
-    assert_eq!(speak.into_response(), Err(too_long("to[0].gateway", 65, 64)));
+    assert_eq!(
+        speak.into_response(),
+        Err(too_long("to[0].gateway", 65, 64))
+    );
     let check = pb::CheckChannelSpeakResponse {
         header: None,
         to: vec![pb::ChannelRecipient {

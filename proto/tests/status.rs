@@ -203,3 +203,11 @@ fn the_descriptor_set_names_every_core_service() {
         assert!(set.contains(service), "{service} is missing");
     }
 }
+
+#[test]
+fn the_descriptor_set_names_the_channel_and_mail_services() {
+    let set = String::from_utf8_lossy(tavern_proto::FILE_DESCRIPTOR_SET);
+    for service in ["ChannelService", "MailService"] {
+        assert!(set.contains(service), "{service} is missing");
+    }
+}

@@ -16,7 +16,7 @@ use tavern_statemachine::presence::Notify;
 use tavern_statemachine::{QueryResponse, Response, Team};
 
 use super::{
-    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, required, requests,
+    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, requests, required,
     ConvertError, QueryReply, WriteReply, CHARACTER_NAME_BYTES_MAX,
 };
 use crate::pb;
@@ -228,7 +228,11 @@ impl TryFrom<pb::ChannelRights> for Rights {
     type Error = ConvertError;
 
     fn try_from(r: pb::ChannelRights) -> Result<Self, ConvertError> {
-        count_max("rights.moderators", r.moderators.len(), RIGHTS_MODERATORS_MAX)?;
+        count_max(
+            "rights.moderators",
+            r.moderators.len(),
+            RIGHTS_MODERATORS_MAX,
+        )?;
         Ok(Rights {
             name: channel_name("rights.name", r.name)?,
             flags: r.flags,
@@ -321,17 +325,35 @@ impl From<ChannelCommand> for ChannelWrite {
                 by,
                 channel,
                 target_name,
-            } => targeted!(KickFromChannel, KickFromChannelRequest, by, channel, target_name),
+            } => targeted!(
+                KickFromChannel,
+                KickFromChannelRequest,
+                by,
+                channel,
+                target_name
+            ),
             C::Ban {
                 by,
                 channel,
                 target_name,
-            } => targeted!(BanFromChannel, BanFromChannelRequest, by, channel, target_name),
+            } => targeted!(
+                BanFromChannel,
+                BanFromChannelRequest,
+                by,
+                channel,
+                target_name
+            ),
             C::Unban {
                 by,
                 channel,
                 target_name,
-            } => targeted!(UnbanFromChannel, UnbanFromChannelRequest, by, channel, target_name),
+            } => targeted!(
+                UnbanFromChannel,
+                UnbanFromChannelRequest,
+                by,
+                channel,
+                target_name
+            ),
             C::SetModerator {
                 by,
                 channel,
@@ -358,17 +380,35 @@ impl From<ChannelCommand> for ChannelWrite {
                 by,
                 channel,
                 target_name,
-            } => targeted!(SetChannelMute, SetChannelMuteRequest, by, channel, target_name),
+            } => targeted!(
+                SetChannelMute,
+                SetChannelMuteRequest,
+                by,
+                channel,
+                target_name
+            ),
             C::UnsetMute {
                 by,
                 channel,
                 target_name,
-            } => targeted!(UnsetChannelMute, UnsetChannelMuteRequest, by, channel, target_name),
+            } => targeted!(
+                UnsetChannelMute,
+                UnsetChannelMuteRequest,
+                by,
+                channel,
+                target_name
+            ),
             C::SetOwner {
                 by,
                 channel,
                 target_name,
-            } => targeted!(SetChannelOwner, SetChannelOwnerRequest, by, channel, target_name),
+            } => targeted!(
+                SetChannelOwner,
+                SetChannelOwnerRequest,
+                by,
+                channel,
+                target_name
+            ),
             C::SetPassword {
                 by,
                 channel,
@@ -397,7 +437,13 @@ impl From<ChannelCommand> for ChannelWrite {
                 by,
                 channel,
                 target_name,
-            } => targeted!(InviteToChannel, InviteToChannelRequest, by, channel, target_name),
+            } => targeted!(
+                InviteToChannel,
+                InviteToChannelRequest,
+                by,
+                channel,
+                target_name
+            ),
             C::SetRights {
                 name,
                 flags,
@@ -448,10 +494,12 @@ impl From<ChannelQuery> for ChannelRead {
                     name,
                 })
             }
-            Q::ChannelsOf { id } => R::ListChannelsOfCharacter(pb::ListChannelsOfCharacterRequest {
-                header,
-                id: Some(id.into()),
-            }),
+            Q::ChannelsOf { id } => {
+                R::ListChannelsOfCharacter(pb::ListChannelsOfCharacterRequest {
+                    header,
+                    id: Some(id.into()),
+                })
+            }
             Q::SpeakCheck { id, channel } => R::CheckChannelSpeak(pb::CheckChannelSpeakRequest {
                 header,
                 id: Some(id.into()),

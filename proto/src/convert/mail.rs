@@ -22,7 +22,7 @@ use tavern_statemachine::mail::{
 use tavern_statemachine::{QueryResponse, Response};
 
 use super::{
-    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, required, requests,
+    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, requests, required,
     ConvertError, QueryReply, WriteReply,
 };
 use crate::pb;
@@ -256,13 +256,11 @@ impl From<MailCommand> for MailWrite {
                 player: Some(player.into()),
                 mail_id: mail,
             }),
-            MailCommand::TakeMoney { player, mail } => {
-                W::TakeMailMoney(pb::TakeMailMoneyRequest {
-                    header,
-                    player: Some(player.into()),
-                    mail_id: mail,
-                })
-            }
+            MailCommand::TakeMoney { player, mail } => W::TakeMailMoney(pb::TakeMailMoneyRequest {
+                header,
+                player: Some(player.into()),
+                mail_id: mail,
+            }),
             MailCommand::TakeItem {
                 player,
                 mail,
