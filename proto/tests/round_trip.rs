@@ -1,22 +1,31 @@
-//! Every command, query, response and query response of the core domains survives
+//! Every command, query, response and query response of every domain with a service survives
 //! domain → wire message → protobuf bytes → wire message → domain unchanged.
 
 use prost::Message;
 use tavern_proto::convert::{
-    AccountRead, AccountWrite, CharacterRead, CharacterWrite, PresenceRead, PresenceWrite,
-    QueryReply, ReadLevel, RealmRead, RealmWrite, RequestHeader, WriteReply,
+    AccountRead, AccountWrite, ChannelRead, ChannelWrite, CharacterRead, CharacterWrite, MailRead,
+    MailWrite, PresenceRead, PresenceWrite, QueryReply, ReadLevel, RealmRead, RealmWrite,
+    RequestHeader, WriteReply,
 };
 use tavern_proto::pb;
 use tavern_statemachine::account::{Account, AccountCommand, AccountQuery, AccountQueryResponse};
+use tavern_statemachine::channel::{
+    Ban, ChannelCommand, ChannelInfo, ChannelKey, ChannelQuery, ChannelQueryResponse,
+    ChannelResponse, MemberInfo, Membership, Rights,
+};
 use tavern_statemachine::character::{
     Character, CharacterCommand, CharacterQuery, CharacterQueryResponse, CharacterResponse,
 };
+use tavern_statemachine::mail::{
+    Mail, MailCommand, MailItem, MailQuery, MailQueryResponse, MailResponse, MailSender,
+    MailWithItems, SendMail, UnreadMail,
+};
 use tavern_statemachine::presence::{
-    Gateway, Login, Presence, PresenceCommand, PresenceQuery, PresenceQueryResponse,
+    Gateway, Login, Notify, Presence, PresenceCommand, PresenceQuery, PresenceQueryResponse,
     PresenceResponse, PresenceUpdate, Who,
 };
 use tavern_statemachine::realm::{Realm, RealmCommand, RealmQuery, RealmQueryResponse};
-use tavern_statemachine::{CharacterId, QueryResponse, RequestId, Response};
+use tavern_statemachine::{CharacterId, QueryResponse, RequestId, Response, Team};
 
 const ALICE: CharacterId = CharacterId::new(1, 1);
 const BOB: CharacterId = CharacterId::new(1, 2);
@@ -1029,4 +1038,561 @@ mod arena {
         let err = got.expect_err("Done is not a match answer");
         assert_eq!(err.reason, "ApplyArenaMatchResult cannot carry Done");
     }
+}
+fn channel_key() -> ChannelKey {
+    ChannelKey {
+        realm: 1,
+        team: Team::Horde,
+        name: "lfg".into(),
+    }
+}
+
+fn channel_info() -> ChannelInfo {
+    ChannelInfo {
+        key: channel_key(),
+        name: "LFG".into(),
+        channel_id: 0,
+        custom_id: 17,
+        flags: 0x01,
+        members: 3,
+        owner: Some(BOB),
+        has_password: true,
+        announce: false,
+        moderation: true,
+        last_used_ms: 1_767_225_600_456,
+    }
+}
+
+fn rights() -> Rights {
+    Rights {
+        name: "lfg".into(),
+        flags: 0x104,
+        speak_delay_s: 30,
+        join_message: "Be nice.".into(),
+        delay_message: "Slow down.".into(),
+        moderators: vec![1, 7],
+    }
+}
+
+#[test]
+fn channel_commands() {
+    let (by, channel, target_name) = (ALICE, "lfg".to_string(), "Bob".to_string());
+    for c in [
+        ChannelCommand::Join {
+            id: ALICE,
+            name: "LFG".into(),
+            channel_id: 0,
+            password: "secret".into(),
+        },
+        ChannelCommand::Join {
+            id: ALICE,
+            name: "Trade - City".into(),
+            channel_id: 2,
+            password: String::new(),
+        },
+        ChannelCommand::Leave {
+            id: ALICE,
+            name: "LFG".into(),
+            channel_id: None,
+        },
+        ChannelCommand::Leave {
+            id: ALICE,
+            name: "General".into(),
+            channel_id: Some(1),
+        },
+        ChannelCommand::Kick {
+            by,
+            channel: channel.clone(),
+            target_name: target_name.clone(),
+        },
+        ChannelCommand::Ban {
+            by,
+            channel: channel.clone(),
+            target_name: target_name.clone(),
+        },
+        ChannelCommand::Unban {
+            by,
+            channel: channel.clone(),
+            target_name: target_name.clone(),
+        },
+        ChannelCommand::SetModerator {
+            by,
+            channel: channel.clone(),
+            target_name: target_name.clone(),
+        },
+        ChannelCommand::UnsetModerator {
+            by,
+            channel: channel.clone(),
+            target_name: target_name.clone(),
+        },
+        ChannelCommand::SetMute {
+            by,
+            channel: channel.clone(),
+            target_name: target_name.clone(),
+        },
+        ChannelCommand::UnsetMute {
+            by,
+            channel: channel.clone(),
+            target_name: target_name.clone(),
+        },
+        ChannelCommand::SetOwner {
+            by,
+            channel: channel.clone(),
+            target_name: target_name.clone(),
+        },
+        ChannelCommand::SetPassword {
+            by,
+            channel: channel.clone(),
+            password: "new".into(),
+        },
+        ChannelCommand::ToggleModeration {
+            by,
+            channel: channel.clone(),
+        },
+        ChannelCommand::ToggleAnnouncements {
+            by,
+            channel: channel.clone(),
+        },
+        ChannelCommand::Invite {
+            by,
+            channel: channel.clone(),
+            target_name,
+        },
+        ChannelCommand::SetRights {
+            name: "lfg".into(),
+            flags: 0x1ff,
+            speak_delay_s: 10,
+            join_message: "hi".into(),
+            delay_message: "wait".into(),
+            moderators: vec![3, 1],
+        },
+        ChannelCommand::RemoveRights { name: "lfg".into() },
+        ChannelCommand::Speak { id: ALICE, channel },
+        ChannelCommand::Cleanup,
+        ChannelCommand::ExpireBans,
+    ] {
+        let write = through_wire!(
+            ChannelWrite::from(c.clone()),
+            ChannelWrite {
+                JoinChannel,
+                LeaveChannel,
+                KickFromChannel,
+                BanFromChannel,
+                UnbanFromChannel,
+                SetChannelModerator,
+                UnsetChannelModerator,
+                SetChannelMute,
+                UnsetChannelMute,
+                SetChannelOwner,
+                SetChannelPassword,
+                ToggleChannelModeration,
+                ToggleChannelAnnouncements,
+                InviteToChannel,
+                SetChannelRights,
+                RemoveChannelRights,
+                SpeakInChannel,
+                CleanupChannels,
+                ExpireChannelBans
+            }
+        );
+        assert_eq!(ChannelCommand::try_from(write), Ok(c));
+    }
+}
+
+#[test]
+fn channel_queries() {
+    let mut queries = vec![
+        ChannelQuery::ChannelsOf { id: BOB },
+        ChannelQuery::SpeakCheck {
+            id: ALICE,
+            channel: "lfg".into(),
+        },
+        ChannelQuery::Rights { name: "LFG".into() },
+    ];
+    for team in [Team::Alliance, Team::Horde, Team::Neutral] {
+        let (realm, name) = (2, "World".to_string());
+        queries.extend([
+            ChannelQuery::Channel {
+                realm,
+                team,
+                name: name.clone(),
+            },
+            ChannelQuery::Members {
+                realm,
+                team,
+                name: name.clone(),
+            },
+            ChannelQuery::Bans { realm, team, name },
+        ]);
+    }
+    for q in queries {
+        let read = through_wire!(
+            ChannelRead::from(q.clone()),
+            ChannelRead {
+                GetChannel,
+                ListChannelMembers,
+                ListChannelsOfCharacter,
+                CheckChannelSpeak,
+                ListChannelBans,
+                GetChannelRights
+            }
+        );
+        assert_eq!(ChannelQuery::try_from(read), Ok(q));
+    }
+}
+
+#[test]
+fn channel_replies() {
+    for done in [
+        reply::<pb::LeaveChannelResponse>,
+        reply::<pb::KickFromChannelResponse>,
+        reply::<pb::BanFromChannelResponse>,
+        reply::<pb::UnbanFromChannelResponse>,
+        reply::<pb::SetChannelModeratorResponse>,
+        reply::<pb::UnsetChannelModeratorResponse>,
+        reply::<pb::SetChannelMuteResponse>,
+        reply::<pb::UnsetChannelMuteResponse>,
+        reply::<pb::SetChannelOwnerResponse>,
+        reply::<pb::SetChannelPasswordResponse>,
+        reply::<pb::InviteToChannelResponse>,
+        reply::<pb::SetChannelRightsResponse>,
+        reply::<pb::RemoveChannelRightsResponse>,
+    ] {
+        done(Response::Done);
+    }
+    for (channel, rejoin) in [
+        (channel_info(), false),
+        (
+            ChannelInfo {
+                owner: None,
+                channel_id: 2,
+                custom_id: 0,
+                flags: 0x3c,
+                key: ChannelKey {
+                    team: Team::Neutral,
+                    ..channel_key()
+                },
+                ..channel_info()
+            },
+            true,
+        ),
+    ] {
+        reply::<pb::JoinChannelResponse>(Response::Channel(ChannelResponse::Joined {
+            channel,
+            member_flags: 0x13,
+            join_message: "Be nice.".into(),
+            rejoin,
+        }));
+    }
+    for enabled in [false, true] {
+        reply::<pb::ToggleChannelModerationResponse>(Response::Channel(
+            ChannelResponse::Moderation { enabled },
+        ));
+        reply::<pb::ToggleChannelAnnouncementsResponse>(Response::Channel(
+            ChannelResponse::Announcements { enabled },
+        ));
+    }
+    let to = vec![
+        Notify {
+            id: ALICE,
+            gateway: "gw1".into(),
+        },
+        Notify {
+            id: BOB,
+            gateway: "gw2".into(),
+        },
+    ];
+    reply::<pb::SpeakInChannelResponse>(Response::Channel(ChannelResponse::Deliver {
+        to: to.clone(),
+    }));
+    reply::<pb::CleanupChannelsResponse>(Response::Channel(ChannelResponse::CleanedUp {
+        channels: 4,
+        bans: 9,
+    }));
+    reply::<pb::ExpireChannelBansResponse>(Response::Channel(ChannelResponse::BansExpired {
+        bans: 12,
+    }));
+
+    for c in [None, Some(channel_info())] {
+        query_reply::<pb::GetChannelResponse>(QueryResponse::Channel(
+            ChannelQueryResponse::Channel(c),
+        ));
+    }
+    query_reply::<pb::ListChannelMembersResponse>(QueryResponse::Channel(
+        ChannelQueryResponse::Members(vec![
+            MemberInfo {
+                id: ALICE,
+                name: "Alice".into(),
+                flags: 0x03,
+            },
+            MemberInfo {
+                id: BOB,
+                name: "Bob".into(),
+                flags: 0x08,
+            },
+        ]),
+    ));
+    query_reply::<pb::ListChannelsOfCharacterResponse>(QueryResponse::Channel(
+        ChannelQueryResponse::ChannelsOf(vec![Membership {
+            channel: channel_key(),
+            name: "LFG".into(),
+            channel_id: 0,
+            member_flags: 0x01,
+        }]),
+    ));
+    query_reply::<pb::CheckChannelSpeakResponse>(QueryResponse::Channel(
+        ChannelQueryResponse::Deliver(to),
+    ));
+    query_reply::<pb::ListChannelBansResponse>(QueryResponse::Channel(ChannelQueryResponse::Bans(
+        vec![Ban {
+            id: BOB,
+            by: ALICE,
+            banned_ms: 1_767_225_600_000,
+            until_ms: 1_772_409_600_000,
+        }],
+    )));
+    for r in [None, Some(rights())] {
+        query_reply::<pb::GetChannelRightsResponse>(QueryResponse::Channel(
+            ChannelQueryResponse::Rights(r),
+        ));
+    }
+}
+
+fn mail_item(guid: u32) -> MailItem {
+    MailItem {
+        guid,
+        entry: 6948,
+        count: 20,
+        flags: 1,
+        durability: 35,
+        charges: -1,
+        random_property_id: -42,
+        property_seed: 9,
+        text: "A letter.".into(),
+    }
+}
+
+fn mail(sender: MailSender) -> Mail {
+    Mail {
+        id: 5,
+        realm: 1,
+        sender,
+        receiver: ALICE,
+        subject: "Hello".into(),
+        body: "Gold for you.".into(),
+        money: 2_000_000,
+        cod: 15,
+        checked: 0x11,
+        stationery: 41,
+        template_id: 65_535,
+        deliver_ms: 1_767_225_600_000,
+        expire_ms: 1_769_817_600_000,
+        item_count: 2,
+    }
+}
+
+/// One sender of each kind, so every message type crosses the wire.
+fn senders() -> [MailSender; 5] {
+    [
+        MailSender::Player(BOB),
+        MailSender::Auction(7),
+        MailSender::Creature(0),
+        MailSender::GameObject(u32::MAX),
+        MailSender::Calendar(3),
+    ]
+}
+
+#[test]
+fn mail_commands() {
+    let mut commands = vec![
+        MailCommand::MarkRead {
+            player: ALICE,
+            mail: 5,
+        },
+        MailCommand::TakeMoney {
+            player: ALICE,
+            mail: 5,
+        },
+        MailCommand::TakeItem {
+            player: ALICE,
+            mail: 5,
+            item_guid: 900,
+        },
+        MailCommand::Delete {
+            player: ALICE,
+            mail: 5,
+        },
+        MailCommand::ReturnToSender {
+            player: ALICE,
+            mail: 5,
+        },
+        MailCommand::ExpireMails { realm: None },
+        MailCommand::ExpireMails { realm: Some(0) },
+    ];
+    for sender in senders() {
+        commands.push(MailCommand::Send(SendMail {
+            sender,
+            receiver: ALICE,
+            subject: "Hello".into(),
+            body: String::new(),
+            money: 0,
+            cod: 100,
+            items: vec![mail_item(900), mail_item(901)],
+            stationery: 62,
+            template_id: 1,
+            expire_override_ms: Some(86_400_000),
+            deliver_delay_ms: Some(0),
+        }));
+    }
+    commands.push(MailCommand::Send(SendMail {
+        sender: MailSender::Player(BOB),
+        receiver: ALICE,
+        subject: String::new(),
+        body: "b".repeat(8000),
+        money: 2_147_483_646,
+        cod: 0,
+        items: vec![],
+        stationery: 41,
+        template_id: 0,
+        expire_override_ms: None,
+        deliver_delay_ms: None,
+    }));
+    for c in commands {
+        let write = through_wire!(
+            MailWrite::from(c.clone()),
+            MailWrite {
+                SendMail,
+                MarkMailRead,
+                TakeMailMoney,
+                TakeMailItem,
+                DeleteMail,
+                ReturnMailToSender,
+                ExpireMails
+            }
+        );
+        assert_eq!(MailCommand::try_from(write), Ok(c));
+    }
+}
+
+#[test]
+fn mail_queries() {
+    for q in [
+        MailQuery::List { receiver: ALICE },
+        MailQuery::Get { realm: 1, mail: 5 },
+        MailQuery::NextMailTime { receiver: BOB },
+    ] {
+        let read = through_wire!(
+            MailRead::from(q.clone()),
+            MailRead {
+                ListMails,
+                GetMail,
+                GetNextMailTime
+            }
+        );
+        assert_eq!(MailQuery::try_from(read), Ok(q));
+    }
+}
+
+#[test]
+fn mail_replies() {
+    reply::<pb::SendMailResponse>(Response::Mail(MailResponse::Sent {
+        mail: 5,
+        postage: 60,
+        cost: 2_000_060,
+        deliver_ms: 1_767_225_600_000,
+        expire_ms: 1_769_817_600_000,
+    }));
+    reply::<pb::MarkMailReadResponse>(Response::Done);
+    reply::<pb::TakeMailMoneyResponse>(Response::Mail(MailResponse::MoneyTaken {
+        mail: 5,
+        money: 2_147_483_646,
+    }));
+    for (cod_paid, cod_payment_mail) in [(0, None), (500, Some(6))] {
+        reply::<pb::TakeMailItemResponse>(Response::Mail(MailResponse::ItemTaken {
+            mail: 5,
+            item: mail_item(900),
+            cod_paid,
+            cod_payment_mail,
+        }));
+    }
+    let deleted = Response::Mail(MailResponse::Deleted {
+        mail: 5,
+        money: 10,
+        items: vec![mail_item(900), mail_item(901)],
+    });
+    reply::<pb::DeleteMailResponse>(deleted.clone());
+    reply::<pb::ReturnMailToSenderResponse>(deleted);
+    reply::<pb::ReturnMailToSenderResponse>(Response::Mail(MailResponse::Returned {
+        mail: 5,
+        to: BOB,
+        expire_ms: 1_769_817_600_000,
+    }));
+    reply::<pb::ExpireMailsResponse>(Response::Mail(MailResponse::Swept {
+        returned: 3,
+        deleted: 4,
+        more: true,
+    }));
+
+    let with_items = |sender| MailWithItems {
+        mail: mail(sender),
+        items: vec![mail_item(900), mail_item(901)],
+    };
+    query_reply::<pb::ListMailsResponse>(QueryResponse::Mail(MailQueryResponse::List {
+        mails: senders().into_iter().map(with_items).collect(),
+        total: 130,
+    }));
+    query_reply::<pb::ListMailsResponse>(QueryResponse::Mail(MailQueryResponse::List {
+        mails: vec![],
+        total: 0,
+    }));
+    for m in [None, Some(with_items(MailSender::Player(BOB)))] {
+        query_reply::<pb::GetMailResponse>(QueryResponse::Mail(MailQueryResponse::Mail(m)));
+    }
+    for next_delivery_ms in [None, Some(1_767_225_700_000)] {
+        query_reply::<pb::GetNextMailTimeResponse>(QueryResponse::Mail(
+            MailQueryResponse::NextMailTime {
+                unread: 4,
+                senders: vec![
+                    UnreadMail {
+                        sender: MailSender::Player(BOB),
+                        stationery: 41,
+                        deliver_ms: 1_767_225_600_000,
+                    },
+                    UnreadMail {
+                        sender: MailSender::Auction(2),
+                        stationery: 62,
+                        deliver_ms: 1_767_225_500_000,
+                    },
+                ],
+                next_delivery_ms,
+            },
+        ));
+    }
+}
+
+/// Replies with several possible answers still refuse the ones their RPC does not carry.
+#[test]
+fn channel_and_mail_mismatches_are_refused() {
+    let got = pb::ReturnMailToSenderResponse::from_response(
+        header(),
+        Response::Mail(MailResponse::MoneyTaken { mail: 1, money: 1 }),
+    );
+    assert_eq!(
+        got.expect_err("a take is not a return").reason,
+        "ReturnMailToSender cannot carry Mail(MoneyTaken { mail: 1, money: 1 })"
+    );
+    let got = pb::DeleteMailResponse::from_response(
+        header(),
+        Response::Mail(MailResponse::Returned {
+            mail: 1,
+            to: BOB,
+            expire_ms: 0,
+        }),
+    );
+    assert!(got.is_err());
+    let got = pb::JoinChannelResponse::from_response(header(), Response::Done);
+    assert_eq!(
+        got.expect_err("Done is not a join answer").reason,
+        "JoinChannel cannot carry Done"
+    );
 }

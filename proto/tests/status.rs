@@ -205,9 +205,14 @@ fn the_descriptor_set_names_every_core_service() {
 }
 
 #[test]
-fn the_descriptor_set_names_the_social_and_arena_services() {
+fn the_descriptor_set_names_the_social_channel_mail_and_arena_services() {
     let set = String::from_utf8_lossy(tavern_proto::FILE_DESCRIPTOR_SET);
-    for service in ["SocialService", "ArenaService"] {
+    for service in [
+        "SocialService",
+        "ChannelService",
+        "MailService",
+        "ArenaService",
+    ] {
         assert!(set.contains(service), "{service} is missing");
     }
 }

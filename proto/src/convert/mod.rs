@@ -22,16 +22,20 @@ use crate::pb;
 
 mod account;
 mod arena;
+mod channel;
 mod character;
 mod common;
+mod mail;
 mod presence;
 mod realm;
 mod social;
 
 pub use account::{AccountRead, AccountWrite};
 pub use arena::{ArenaRead, ArenaWrite, ARENA_TEAM_NAME_BYTES_MAX};
+pub use channel::{ChannelRead, ChannelWrite};
 pub use character::{CharacterRead, CharacterWrite, CHARACTER_NAME_BYTES_MAX};
 pub use common::{ReadLevel, RequestHeader};
+pub use mail::{MailRead, MailWrite, SEND_MAIL_ITEMS_MAX};
 pub use presence::{PresenceRead, PresenceWrite, WHO_STRING_BYTES_MAX};
 pub use realm::{RealmRead, RealmWrite};
 pub use social::{SocialRead, SocialWrite};
