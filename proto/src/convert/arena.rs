@@ -12,8 +12,9 @@ use tavern_statemachine::limits::ARENA_TEAM_NAME_CHARS_MAX;
 use tavern_statemachine::{QueryResponse, Response};
 
 use super::{
-    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, nested, requests,
-    required, short, ConvertError, QueryReply, WriteReply, CHARACTER_NAME_BYTES_MAX,
+    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, nested, query_reply,
+    requests, required, short, try_from, write_reply, ConvertError, QueryReply, WriteReply,
+    CHARACTER_NAME_BYTES_MAX,
 };
 use crate::pb;
 
@@ -519,19 +520,6 @@ impl From<ArenaQuery> for ArenaRead {
     }
 }
 
-/// Implements `TryFrom<$req> for $domain` with a closure-like body over the request.
-macro_rules! try_from {
-    ($req:ty => $domain:ty, |$r:ident| $body:expr) => {
-        impl TryFrom<$req> for $domain {
-            type Error = ConvertError;
-
-            fn try_from($r: $req) -> Result<Self, ConvertError> {
-                Ok($body)
-            }
-        }
-    };
-}
-
 try_from!(pb::CreateArenaTeamRequest => ArenaCommand, |r| ArenaCommand::Create(CreateTeam {
     realm: r.realm,
     captain: character_id("create_team.captain", r.captain)?,
@@ -613,58 +601,32 @@ done_reply!(
     pb::DisbandArenaTeamResponse,
 );
 
-/// Implements [`WriteReply`]: `$pat` matches the arena response on the server and builds
-/// `$msg` from its bindings; `$back` rebuilds the arena response from the message `$m`.
-macro_rules! arena_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl WriteReply for $msg {
-            fn from_response(
-                header: pb::ResponseHeader,
-                response: Response,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    Response::Arena($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_response(self) -> Result<Response, ConvertError> {
-                let $m = self;
-                Ok(Response::Arena($back))
-            }
-        }
-    };
-}
-
-arena_reply!(
+write_reply!(Arena,
     pb::CreateArenaTeamResponse, "CreateArenaTeam",
     ArenaResponse::Created { team_id } => { team_id },
     |m| ArenaResponse::Created { team_id: m.team_id }
 );
-arena_reply!(
+write_reply!(Arena,
     pb::AcceptArenaTeamInviteResponse, "AcceptArenaTeamInvite",
     ArenaResponse::Joined { team_id } => { team_id },
     |m| ArenaResponse::Joined { team_id: m.team_id }
 );
-arena_reply!(
+write_reply!(Arena,
     pb::LeaveArenaTeamResponse, "LeaveArenaTeam",
     ArenaResponse::Left { team_id, disbanded } => { team_id, disbanded },
     |m| ArenaResponse::Left { team_id: m.team_id, disbanded: m.disbanded }
 );
-arena_reply!(
+write_reply!(Arena,
     pb::FinishArenaWeekResponse, "FinishArenaWeek",
     ArenaResponse::WeekFinished { realm, week } => { realm, week },
     |m| ArenaResponse::WeekFinished { realm: m.realm, week: m.week }
 );
-arena_reply!(
+write_reply!(Arena,
     pb::ExpireArenaInvitesResponse, "ExpireArenaInvites",
     ArenaResponse::InvitesExpired { invites } => { invites },
     |m| ArenaResponse::InvitesExpired { invites: m.invites }
 );
-arena_reply!(
+write_reply!(Arena,
     pb::ExpireArenaMatchIdsResponse, "ExpireArenaMatchIds",
     ArenaResponse::MatchIdsExpired { matches } => { matches },
     |m| ArenaResponse::MatchIdsExpired { matches: m.matches }
@@ -695,47 +657,22 @@ impl WriteReply for pb::ApplyArenaMatchResultResponse {
     }
 }
 
-/// Implements [`QueryReply`] like [`arena_reply!`] does [`WriteReply`].
-macro_rules! arena_query_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl QueryReply for $msg {
-            fn from_query_response(
-                header: pb::ResponseHeader,
-                response: QueryResponse,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    QueryResponse::Arena($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_query_response(self) -> Result<QueryResponse, ConvertError> {
-                let $m = self;
-                Ok(QueryResponse::Arena($back))
-            }
-        }
-    };
-}
-
-arena_query_reply!(
+query_reply!(Arena,
     pb::GetArenaTeamResponse, "GetArenaTeam",
     ArenaQueryResponse::Team(t) => { team: t.map(Into::into) },
     |m| ArenaQueryResponse::Team(m.team.map(ArenaTeam::try_from).transpose()?)
 );
-arena_query_reply!(
+query_reply!(Arena,
     pb::GetArenaTeamByNameResponse, "GetArenaTeamByName",
     ArenaQueryResponse::Team(t) => { team: t.map(Into::into) },
     |m| ArenaQueryResponse::Team(m.team.map(ArenaTeam::try_from).transpose()?)
 );
-arena_query_reply!(
+query_reply!(Arena,
     pb::GetArenaTeamRosterResponse, "GetArenaTeamRoster",
     ArenaQueryResponse::Roster(r) => { roster: r.map(Into::into) },
     |m| ArenaQueryResponse::Roster(m.roster.map(Roster::try_from).transpose()?)
 );
-arena_query_reply!(
+query_reply!(Arena,
     pb::ListArenaTeamsOfCharacterResponse, "ListArenaTeamsOfCharacter",
     ArenaQueryResponse::TeamsOf(teams) => { teams: teams.into_iter().map(Into::into).collect() },
     |m| {
@@ -743,7 +680,7 @@ arena_query_reply!(
         ArenaQueryResponse::TeamsOf(each("teams", m.teams, SlotTeam::try_from)?)
     }
 );
-arena_query_reply!(
+query_reply!(Arena,
     pb::GetArenaTeamInviteResponse, "GetArenaTeamInvite",
     ArenaQueryResponse::Invite(v) => { invite: v.map(Into::into) },
     |m| ArenaQueryResponse::Invite(m.invite.map(InviteView::try_from).transpose()?)

@@ -16,8 +16,9 @@ use tavern_statemachine::presence::Notify;
 use tavern_statemachine::{QueryResponse, Response, Team};
 
 use super::{
-    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, requests, required,
-    ConvertError, QueryReply, WriteReply, CHARACTER_NAME_BYTES_MAX,
+    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, query_reply, requests,
+    required, try_from, write_reply, ConvertError, QueryReply, WriteReply,
+    CHARACTER_NAME_BYTES_MAX,
 };
 use crate::pb;
 
@@ -516,19 +517,6 @@ impl From<ChannelQuery> for ChannelRead {
     }
 }
 
-/// Implements `TryFrom<$req> for $domain` with a closure-like body over the request.
-macro_rules! try_from {
-    ($req:ty => $domain:ty, |$r:ident| $body:expr) => {
-        impl TryFrom<$req> for $domain {
-            type Error = ConvertError;
-
-            fn try_from($r: $req) -> Result<Self, ConvertError> {
-                Ok($body)
-            }
-        }
-    };
-}
-
 /// Implements `TryFrom` for the requests that name the caller, the channel and a target.
 macro_rules! try_from_targeted {
     ($($req:ty => $variant:ident),+ $(,)?) => {
@@ -642,33 +630,7 @@ done_reply!(
     pb::RemoveChannelRightsResponse,
 );
 
-/// Implements [`WriteReply`]: `$pat` matches the channel response on the server and builds
-/// `$msg` from its bindings; `$back` rebuilds the channel response from the message `$m`.
-macro_rules! channel_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl WriteReply for $msg {
-            fn from_response(
-                header: pb::ResponseHeader,
-                response: Response,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    Response::Channel($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_response(self) -> Result<Response, ConvertError> {
-                let $m = self;
-                Ok(Response::Channel($back))
-            }
-        }
-    };
-}
-
-channel_reply!(
+write_reply!(Channel,
     pb::JoinChannelResponse, "JoinChannel",
     ChannelResponse::Joined { channel, member_flags, join_message, rejoin } => {
         channel: Some(channel.into()),
@@ -683,83 +645,58 @@ channel_reply!(
         rejoin: m.rejoin,
     }
 );
-channel_reply!(
+write_reply!(Channel,
     pb::ToggleChannelModerationResponse, "ToggleChannelModeration",
     ChannelResponse::Moderation { enabled } => { enabled },
     |m| ChannelResponse::Moderation { enabled: m.enabled }
 );
-channel_reply!(
+write_reply!(Channel,
     pb::ToggleChannelAnnouncementsResponse, "ToggleChannelAnnouncements",
     ChannelResponse::Announcements { enabled } => { enabled },
     |m| ChannelResponse::Announcements { enabled: m.enabled }
 );
-channel_reply!(
+write_reply!(Channel,
     pb::SpeakInChannelResponse, "SpeakInChannel",
     ChannelResponse::Deliver { to } => { to: to.into_iter().map(Into::into).collect() },
     |m| ChannelResponse::Deliver { to: recipients(m.to)? }
 );
-channel_reply!(
+write_reply!(Channel,
     pb::CleanupChannelsResponse, "CleanupChannels",
     ChannelResponse::CleanedUp { channels, bans } => { channels, bans },
     |m| ChannelResponse::CleanedUp { channels: m.channels, bans: m.bans }
 );
-channel_reply!(
+write_reply!(Channel,
     pb::ExpireChannelBansResponse, "ExpireChannelBans",
     ChannelResponse::BansExpired { bans } => { bans },
     |m| ChannelResponse::BansExpired { bans: m.bans }
 );
 
-/// Implements [`QueryReply`] like [`channel_reply!`] does [`WriteReply`].
-macro_rules! channel_query_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl QueryReply for $msg {
-            fn from_query_response(
-                header: pb::ResponseHeader,
-                response: QueryResponse,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    QueryResponse::Channel($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_query_response(self) -> Result<QueryResponse, ConvertError> {
-                let $m = self;
-                Ok(QueryResponse::Channel($back))
-            }
-        }
-    };
-}
-
-channel_query_reply!(
+query_reply!(Channel,
     pb::GetChannelResponse, "GetChannel",
     ChannelQueryResponse::Channel(c) => { channel: c.map(Into::into) },
     |m| ChannelQueryResponse::Channel(m.channel.map(ChannelInfo::try_from).transpose()?)
 );
-channel_query_reply!(
+query_reply!(Channel,
     pb::ListChannelMembersResponse, "ListChannelMembers",
     ChannelQueryResponse::Members(ms) => { members: ms.into_iter().map(Into::into).collect() },
     |m| ChannelQueryResponse::Members(each("members", m.members, MemberInfo::try_from)?)
 );
-channel_query_reply!(
+query_reply!(Channel,
     pb::ListChannelsOfCharacterResponse, "ListChannelsOfCharacter",
     ChannelQueryResponse::ChannelsOf(cs) => { channels: cs.into_iter().map(Into::into).collect() },
     |m| ChannelQueryResponse::ChannelsOf(each("channels", m.channels, Membership::try_from)?)
 );
-channel_query_reply!(
+query_reply!(Channel,
     pb::CheckChannelSpeakResponse, "CheckChannelSpeak",
     ChannelQueryResponse::Deliver(to) => { to: to.into_iter().map(Into::into).collect() },
     |m| ChannelQueryResponse::Deliver(recipients(m.to)?)
 );
-channel_query_reply!(
+query_reply!(Channel,
     pb::ListChannelBansResponse, "ListChannelBans",
     ChannelQueryResponse::Bans(bs) => { bans: bs.into_iter().map(Into::into).collect() },
     |m| ChannelQueryResponse::Bans(each("bans", m.bans, Ban::try_from)?)
 );
-channel_query_reply!(
+query_reply!(Channel,
     pb::GetChannelRightsResponse, "GetChannelRights",
     ChannelQueryResponse::Rights(r) => { rights: r.map(Into::into) },
     |m| ChannelQueryResponse::Rights(m.rights.map(Rights::try_from).transpose()?)

@@ -22,8 +22,8 @@ use tavern_statemachine::mail::{
 use tavern_statemachine::{QueryResponse, Response};
 
 use super::{
-    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, requests, required,
-    ConvertError, QueryReply, WriteReply,
+    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, query_reply, requests,
+    required, try_from, write_reply, ConvertError, QueryReply, WriteReply,
 };
 use crate::pb;
 use crate::pb::mail_sender::Kind;
@@ -314,19 +314,6 @@ impl From<MailQuery> for MailRead {
     }
 }
 
-/// Implements `TryFrom<$req> for $domain` with a closure-like body over the request.
-macro_rules! try_from {
-    ($req:ty => $domain:ty, |$r:ident| $body:expr) => {
-        impl TryFrom<$req> for $domain {
-            type Error = ConvertError;
-
-            fn try_from($r: $req) -> Result<Self, ConvertError> {
-                Ok($body)
-            }
-        }
-    };
-}
-
 try_from!(pb::SendMailRequest => MailCommand, |r| {
     count_max("mail.items", r.items.len(), SEND_MAIL_ITEMS_MAX)?;
     MailCommand::Send(SendMail {
@@ -381,33 +368,7 @@ try_from!(pb::GetNextMailTimeRequest => MailQuery, |r| MailQuery::NextMailTime {
 
 done_reply!(pb::MarkMailReadResponse);
 
-/// Implements [`WriteReply`]: `$pat` matches the mail response on the server and builds `$msg`
-/// from its bindings; `$back` rebuilds the mail response from the message `$m`.
-macro_rules! mail_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl WriteReply for $msg {
-            fn from_response(
-                header: pb::ResponseHeader,
-                response: Response,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    Response::Mail($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_response(self) -> Result<Response, ConvertError> {
-                let $m = self;
-                Ok(Response::Mail($back))
-            }
-        }
-    };
-}
-
-mail_reply!(
+write_reply!(Mail,
     pb::SendMailResponse, "SendMail",
     MailResponse::Sent { mail, postage, cost, deliver_ms, expire_ms } => {
         mail_id: mail,
@@ -424,12 +385,12 @@ mail_reply!(
         expire_ms: m.expire_ms,
     }
 );
-mail_reply!(
+write_reply!(Mail,
     pb::TakeMailMoneyResponse, "TakeMailMoney",
     MailResponse::MoneyTaken { mail, money } => { mail_id: mail, money },
     |m| MailResponse::MoneyTaken { mail: m.mail_id, money: money("money", m.money)? }
 );
-mail_reply!(
+write_reply!(Mail,
     pb::TakeMailItemResponse, "TakeMailItem",
     MailResponse::ItemTaken { mail, item, cod_paid, cod_payment_mail } => {
         mail_id: mail,
@@ -444,7 +405,7 @@ mail_reply!(
         cod_payment_mail: m.cod_payment_mail_id,
     }
 );
-mail_reply!(
+write_reply!(Mail,
     pb::DeleteMailResponse, "DeleteMail",
     MailResponse::Deleted { mail, money, items } => {
         mail_id: mail,
@@ -457,7 +418,7 @@ mail_reply!(
         items: items("items", m.items)?,
     }
 );
-mail_reply!(
+write_reply!(Mail,
     pb::ExpireMailsResponse, "ExpireMails",
     MailResponse::Swept { returned, deleted, more } => { returned, deleted, more },
     |m| MailResponse::Swept { returned: m.returned, deleted: m.deleted, more: m.more }
@@ -508,32 +469,7 @@ impl WriteReply for pb::ReturnMailToSenderResponse {
     }
 }
 
-/// Implements [`QueryReply`] like [`mail_reply!`] does [`WriteReply`].
-macro_rules! mail_query_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl QueryReply for $msg {
-            fn from_query_response(
-                header: pb::ResponseHeader,
-                response: QueryResponse,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    QueryResponse::Mail($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_query_response(self) -> Result<QueryResponse, ConvertError> {
-                let $m = self;
-                Ok(QueryResponse::Mail($back))
-            }
-        }
-    };
-}
-
-mail_query_reply!(
+query_reply!(Mail,
     pb::ListMailsResponse, "ListMails",
     MailQueryResponse::List { mails, total } => {
         mails: mails.into_iter().map(Into::into).collect(),
@@ -547,12 +483,12 @@ mail_query_reply!(
         }
     }
 );
-mail_query_reply!(
+query_reply!(Mail,
     pb::GetMailResponse, "GetMail",
     MailQueryResponse::Mail(mail) => { mail: mail.map(Into::into) },
     |m| MailQueryResponse::Mail(m.mail.map(MailWithItems::try_from).transpose()?)
 );
-mail_query_reply!(
+query_reply!(Mail,
     pb::GetNextMailTimeResponse, "GetNextMailTime",
     MailQueryResponse::NextMailTime { unread, senders, next_delivery_ms } => {
         unread,

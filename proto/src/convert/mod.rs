@@ -278,3 +278,70 @@ pub(crate) fn character_id(
 ) -> Result<tavern_statemachine::CharacterId, ConvertError> {
     required(field, id).map(Into::into)
 }
+
+/// `impl TryFrom<$req> for $domain` from one expression over the request.
+macro_rules! try_from {
+    ($req:ty => $domain:ty, |$r:ident| $body:expr) => {
+        impl TryFrom<$req> for $domain {
+            type Error = ConvertError;
+
+            fn try_from($r: $req) -> Result<Self, ConvertError> {
+                Ok($body)
+            }
+        }
+    };
+}
+pub(crate) use try_from;
+
+/// `WriteReply` for a message answering `Response::$domain($pat)`: the pattern's bindings fill
+/// the message fields, `$back` rebuilds the domain response from the message `$m`.
+macro_rules! write_reply {
+    ($domain:ident, $msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
+        impl WriteReply for $msg {
+            fn from_response(
+                header: pb::ResponseHeader,
+                response: Response,
+            ) -> Result<Self, ConvertError> {
+                match response {
+                    Response::$domain($pat) => Ok(Self {
+                        header: Some(header),
+                        $($field $(: $value)?),*
+                    }),
+                    other => Err(mismatch($rpc, &other)),
+                }
+            }
+
+            fn into_response(self) -> Result<Response, ConvertError> {
+                let $m = self;
+                Ok(Response::$domain($back))
+            }
+        }
+    };
+}
+pub(crate) use write_reply;
+
+/// `QueryReply` for a message answering `QueryResponse::$domain($pat)` (see [`write_reply!`]).
+macro_rules! query_reply {
+    ($domain:ident, $msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
+        impl QueryReply for $msg {
+            fn from_query_response(
+                header: pb::ResponseHeader,
+                response: QueryResponse,
+            ) -> Result<Self, ConvertError> {
+                match response {
+                    QueryResponse::$domain($pat) => Ok(Self {
+                        header: Some(header),
+                        $($field $(: $value)?),*
+                    }),
+                    other => Err(mismatch($rpc, &other)),
+                }
+            }
+
+            fn into_query_response(self) -> Result<QueryResponse, ConvertError> {
+                let $m = self;
+                Ok(QueryResponse::$domain($back))
+            }
+        }
+    };
+}
+pub(crate) use query_reply;

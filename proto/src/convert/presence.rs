@@ -10,8 +10,9 @@ use tavern_statemachine::presence::{
 use tavern_statemachine::{QueryResponse, Response};
 
 use super::{
-    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, opt_bytes_max, requests,
-    ConvertError, QueryReply, WriteReply, CHARACTER_NAME_BYTES_MAX,
+    byte, bytes_max, character_id, count_max, done_reply, each, mismatch, opt_bytes_max,
+    query_reply, requests, try_from, write_reply, ConvertError, QueryReply, WriteReply,
+    CHARACTER_NAME_BYTES_MAX,
 };
 use crate::pb;
 
@@ -286,19 +287,6 @@ impl From<PresenceQuery> for PresenceRead {
     }
 }
 
-/// Implements `TryFrom<$req> for $domain` with a closure-like body over the request.
-macro_rules! try_from {
-    ($req:ty => $domain:ty, |$r:ident| $body:expr) => {
-        impl TryFrom<$req> for $domain {
-            type Error = ConvertError;
-
-            fn try_from($r: $req) -> Result<Self, ConvertError> {
-                Ok($body)
-            }
-        }
-    };
-}
-
 try_from!(pb::RegisterGatewayRequest => PresenceCommand, |r| PresenceCommand::RegisterGateway {
     gateway: gateway_id("gateway", r.gateway)?,
     realm: r.realm,
@@ -390,43 +378,17 @@ done_reply!(
     pb::SetAwayStatusResponse,
 );
 
-/// Implements [`WriteReply`]: `$pat` matches the presence response on the server and builds
-/// `$msg` from its bindings; `$back` rebuilds the presence response from the message `$m`.
-macro_rules! presence_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl WriteReply for $msg {
-            fn from_response(
-                header: pb::ResponseHeader,
-                response: Response,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    Response::Presence($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_response(self) -> Result<Response, ConvertError> {
-                let $m = self;
-                Ok(Response::Presence($back))
-            }
-        }
-    };
-}
-
-presence_reply!(
+write_reply!(Presence,
     pb::RegisterGatewayResponse, "RegisterGateway",
     PresenceResponse::Lease { expires_ms } => { expires_ms },
     |m| PresenceResponse::Lease { expires_ms: m.expires_ms }
 );
-presence_reply!(
+write_reply!(Presence,
     pb::RenewGatewayResponse, "RenewGateway",
     PresenceResponse::Lease { expires_ms } => { expires_ms },
     |m| PresenceResponse::Lease { expires_ms: m.expires_ms }
 );
-presence_reply!(
+write_reply!(Presence,
     pb::ExpireGatewaysResponse, "ExpireGateways",
     PresenceResponse::GatewaysExpired { gateways, characters } => { gateways, characters },
     |m| PresenceResponse::GatewaysExpired {
@@ -434,58 +396,33 @@ presence_reply!(
         characters: m.characters,
     }
 );
-presence_reply!(
+write_reply!(Presence,
     pb::LoginResponse, "Login",
     PresenceResponse::LoggedIn { kicked } => { kicked: kicked.map(Into::into) },
     |m| PresenceResponse::LoggedIn { kicked: m.kicked.map(Into::into) }
 );
-presence_reply!(
+write_reply!(Presence,
     pb::UpdatePresenceResponse, "UpdatePresence",
     PresenceResponse::Updated { applied, skipped } => { applied, skipped },
     |m| PresenceResponse::Updated { applied: m.applied, skipped: m.skipped }
 );
 
-/// Implements [`QueryReply`] like [`presence_reply!`] does [`WriteReply`].
-macro_rules! presence_query_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl QueryReply for $msg {
-            fn from_query_response(
-                header: pb::ResponseHeader,
-                response: QueryResponse,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    QueryResponse::Presence($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_query_response(self) -> Result<QueryResponse, ConvertError> {
-                let $m = self;
-                Ok(QueryResponse::Presence($back))
-            }
-        }
-    };
-}
-
-presence_query_reply!(
+query_reply!(Presence,
     pb::GetPresenceResponse, "GetPresence",
     PresenceQueryResponse::Presence(p) => { presence: p.map(Into::into) },
     |m| PresenceQueryResponse::Presence(presence_opt(m.presence)?)
 );
-presence_query_reply!(
+query_reply!(Presence,
     pb::GetOnlineByNameResponse, "GetOnlineByName",
     PresenceQueryResponse::Presence(p) => { presence: p.map(Into::into) },
     |m| PresenceQueryResponse::Presence(presence_opt(m.presence)?)
 );
-presence_query_reply!(
+query_reply!(Presence,
     pb::GetOnlineOfAccountResponse, "GetOnlineOfAccount",
     PresenceQueryResponse::Presence(p) => { presence: p.map(Into::into) },
     |m| PresenceQueryResponse::Presence(presence_opt(m.presence)?)
 );
-presence_query_reply!(
+query_reply!(Presence,
     pb::GetPresenceByIdsResponse, "GetPresenceByIds",
     PresenceQueryResponse::ByIds(items) => {
         items: items
@@ -497,7 +434,7 @@ presence_query_reply!(
         Ok((character_id("item.id", item.id)?, presence_opt(item.presence)?))
     })?)
 );
-presence_query_reply!(
+query_reply!(Presence,
     pb::ListOnlineResponse, "ListOnline",
     PresenceQueryResponse::Online { ids, total } => {
         ids: ids.into_iter().map(Into::into).collect(),
@@ -508,7 +445,7 @@ presence_query_reply!(
         total: m.total,
     }
 );
-presence_query_reply!(
+query_reply!(Presence,
     pb::WhoResponse, "Who",
     PresenceQueryResponse::Who { total, items } => {
         total,
@@ -519,12 +456,12 @@ presence_query_reply!(
         items: each("items", m.items, Presence::try_from)?,
     }
 );
-presence_query_reply!(
+query_reply!(Presence,
     pb::GetGatewayResponse, "GetGateway",
     PresenceQueryResponse::Gateway(g) => { gateway: g.map(Into::into) },
     |m| PresenceQueryResponse::Gateway(m.gateway.map(Gateway::try_from).transpose()?)
 );
-presence_query_reply!(
+query_reply!(Presence,
     pb::ListPresenceOfGatewayResponse, "ListPresenceOfGateway",
     PresenceQueryResponse::Presences(ps) => {
         presences: ps.into_iter().map(Into::into).collect(),

@@ -15,8 +15,8 @@ use tavern_statemachine::social::{
 use tavern_statemachine::{QueryResponse, Response};
 
 use super::{
-    byte, bytes_max, character_id, count_max, each, mismatch, nested, requests, ConvertError,
-    QueryReply, WriteReply, CHARACTER_NAME_BYTES_MAX,
+    byte, bytes_max, character_id, count_max, each, mismatch, nested, query_reply, requests,
+    try_from, write_reply, ConvertError, QueryReply, WriteReply, CHARACTER_NAME_BYTES_MAX,
 };
 use crate::pb;
 
@@ -326,19 +326,6 @@ impl From<SocialQuery> for SocialRead {
     }
 }
 
-/// Implements `TryFrom<$req> for $domain` with a closure-like body over the request.
-macro_rules! try_from {
-    ($req:ty => $domain:ty, |$r:ident| $body:expr) => {
-        impl TryFrom<$req> for $domain {
-            type Error = ConvertError;
-
-            fn try_from($r: $req) -> Result<Self, ConvertError> {
-                Ok($body)
-            }
-        }
-    };
-}
-
 try_from!(pb::AddFriendRequest => SocialCommand, |r| SocialCommand::AddFriend {
     owner: character_id("add_friend.owner", r.owner)?,
     name: target_name("add_friend.name", r.name)?,
@@ -406,33 +393,7 @@ try_from!(pb::IsIgnoringRequest => SocialQuery, |r| SocialQuery::IsIgnoring {
     who: character_id("is_ignoring.who", r.who)?,
 });
 
-/// Implements [`WriteReply`]: `$pat` matches the social response on the server and builds
-/// `$msg` from its bindings; `$back` rebuilds the social response from the message `$m`.
-macro_rules! social_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl WriteReply for $msg {
-            fn from_response(
-                header: pb::ResponseHeader,
-                response: Response,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    Response::Social($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_response(self) -> Result<Response, ConvertError> {
-                let $m = self;
-                Ok(Response::Social($back))
-            }
-        }
-    };
-}
-
-social_reply!(
+write_reply!(Social,
     pb::AddFriendResponse, "AddFriend",
     SocialResponse::FriendAdded { result, friend } => {
         result: result.code(),
@@ -447,7 +408,7 @@ social_reply!(
 /// RemoveFriend, AddIgnore and RemoveIgnore all answer a result about one character.
 macro_rules! friend_status_reply {
     ($($msg:ty => $rpc:literal),+ $(,)?) => {
-        $(social_reply!(
+        $(write_reply!(Social,
             $msg, $rpc,
             SocialResponse::FriendStatus { result, target } => {
                 result: result.code(),
@@ -467,7 +428,7 @@ friend_status_reply!(
     pb::RemoveIgnoreResponse => "RemoveIgnore",
 );
 
-social_reply!(
+write_reply!(Social,
     pb::SetFriendNoteResponse, "SetFriendNote",
     SocialResponse::NoteSet { friend, note } => { friend_id: Some(friend.into()), note },
     |m| SocialResponse::NoteSet {
@@ -479,7 +440,7 @@ social_reply!(
 /// The four account friend writes answer the edge's state afterwards.
 macro_rules! account_friend_reply {
     ($($msg:ty => $rpc:literal),+ $(,)?) => {
-        $(social_reply!(
+        $(write_reply!(Social,
             $msg, $rpc,
             SocialResponse::AccountFriend { account, other, state } => {
                 account,
@@ -505,32 +466,7 @@ account_friend_reply!(
     pb::RemoveAccountFriendResponse => "RemoveAccountFriend",
 );
 
-/// Implements [`QueryReply`] like [`social_reply!`] does [`WriteReply`].
-macro_rules! social_query_reply {
-    ($msg:ty, $rpc:literal, $pat:pat => { $($field:ident $(: $value:expr)?),* $(,)? }, |$m:ident| $back:expr) => {
-        impl QueryReply for $msg {
-            fn from_query_response(
-                header: pb::ResponseHeader,
-                response: QueryResponse,
-            ) -> Result<Self, ConvertError> {
-                match response {
-                    QueryResponse::Social($pat) => Ok(Self {
-                        header: Some(header),
-                        $($field $(: $value)?),*
-                    }),
-                    other => Err(mismatch($rpc, &other)),
-                }
-            }
-
-            fn into_query_response(self) -> Result<QueryResponse, ConvertError> {
-                let $m = self;
-                Ok(QueryResponse::Social($back))
-            }
-        }
-    };
-}
-
-social_query_reply!(
+query_reply!(Social,
     pb::GetFriendListResponse, "GetFriendList",
     SocialQueryResponse::FriendList { friends, ignores } => {
         friends: friends.into_iter().map(Into::into).collect(),
@@ -545,7 +481,7 @@ social_query_reply!(
         }
     }
 );
-social_query_reply!(
+query_reply!(Social,
     pb::ListWhoHasAsFriendResponse, "ListWhoHasAsFriend",
     SocialQueryResponse::WhoHasAsFriend { owners, next } => {
         owners: owners.into_iter().map(Into::into).collect(),
@@ -559,7 +495,7 @@ social_query_reply!(
         }
     }
 );
-social_query_reply!(
+query_reply!(Social,
     pb::ListAccountFriendsResponse, "ListAccountFriends",
     SocialQueryResponse::AccountFriends(entries) => {
         account_friends: entries.into_iter().map(Into::into).collect(),
@@ -573,12 +509,12 @@ social_query_reply!(
         )?)
     }
 );
-social_query_reply!(
+query_reply!(Social,
     pb::ResolveWhisperResponse, "ResolveWhisper",
     SocialQueryResponse::Whisper(target) => { target: Some(target.into()) },
     |m| SocialQueryResponse::Whisper(nested("whisper_target", m.target)?)
 );
-social_query_reply!(
+query_reply!(Social,
     pb::IsIgnoringResponse, "IsIgnoring",
     SocialQueryResponse::Ignoring(ignoring) => { ignoring },
     |m| SocialQueryResponse::Ignoring(m.ignoring)
