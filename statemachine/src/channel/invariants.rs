@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::member_flags;
+use super::model::next_custom_id_key;
 use super::model::{
     built_in, channel_flags, get_stats, members, read_of_key, Ban, Channel, ChannelKey, BANS_OF,
     BAN_BY_EXPIRY, CHANNEL, CHANNELS_OF, CHANNEL_STATS, EMPTY_BY_USE, MEMBER, MEMBER_BY_SEQ,
@@ -42,6 +43,12 @@ fn check(txn: &Txn<'_>) -> Result<(), String> {
         .scan_records::<Channel>(&[CHANNEL], SCAN_MAX)
         .map_err(err)?;
     let mut keys = BTreeSet::new();
+    // No custom channel id is used twice, and every one is below the allocator.
+    let next_custom_id = txn
+        .get::<u32>(&next_custom_id_key())
+        .map_err(err)?
+        .unwrap_or(1);
+    let mut custom_ids = BTreeSet::new();
     let (mut total_members, mut total_moderators, mut empty) = (0usize, 0usize, 0usize);
     for (k, ch) in &channels {
         ensure!(
@@ -50,6 +57,14 @@ fn check(txn: &Txn<'_>) -> Result<(), String> {
             ch.key
         );
         keys.insert(ch.key.clone());
+        if ch.is_custom() {
+            ensure!(
+                custom_ids.insert(ch.custom_id) && ch.custom_id < next_custom_id,
+                "custom id {} of {:?} is used twice or not below the counter {next_custom_id}",
+                ch.custom_id,
+                ch.key
+            );
+        }
         let ms = check_channel(txn, ch)?;
         total_members += ms.0;
         total_moderators += ms.1;
