@@ -77,11 +77,14 @@ impl Key {
         self.u32(c.realm).u32(c.low)
     }
 
-    /// A length-prefixed string. Strings in keys are bounded by limits far below 64 KiB.
+    /// A length-prefixed string. Every string a write puts in a key is validated far below
+    /// 64 KiB first; a longer one (only a read can bring it) is cut at 65535 bytes rather than
+    /// panicking, and then simply finds nothing.
     pub fn str(mut self, s: &str) -> Self {
-        let len = u16::try_from(s.len()).expect("key strings are bounded by validated limits");
+        let bytes = &s.as_bytes()[..s.len().min(usize::from(u16::MAX))];
+        let len = u16::try_from(bytes.len()).unwrap_or(u16::MAX);
         self.0.extend_from_slice(&len.to_be_bytes());
-        self.0.extend_from_slice(s.as_bytes());
+        self.0.extend_from_slice(bytes);
         self
     }
 
@@ -157,4 +160,23 @@ impl<'a> KeyReader<'a> {
 /// Lower-cases a name for a lookup key (names match case-insensitively, DOMAIN.md 1.1).
 pub fn fold(name: &str) -> String {
     name.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_read_back_and_oversized_ones_do_not_panic() {
+        let key = Key::new(0x42).str("Dalaran").u32(7).build();
+        let mut r = KeyReader::new(&key, 0);
+        assert_eq!((r.str().as_deref(), r.u32()), (Some("Dalaran"), Some(7)));
+        let huge = "x".repeat(70_000);
+        let key = Key::new(0x42).str(&huge).build();
+        assert_eq!(key.len(), 1 + 2 + 65_535);
+        assert_eq!(KeyReader::new(&key, 0).str().map(|s| s.len()), Some(65_535));
+        // A truncated read of a key is None, not a panic.
+        assert_eq!(KeyReader::new(&key[..10], 0).str(), None);
+        assert_eq!(KeyReader::new(&[0x42, 1], 0).u32(), None);
+    }
 }
