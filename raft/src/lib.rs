@@ -1,2 +1,7 @@
-//! tavern-raft: the replicated node. Empty for now: openraft, the RocksDB stores and the gRPC
-//! services arrive with the node issue. It builds so the workspace layout is complete.
+//! tavern-raft: the replicated node: openraft, the RocksDB log and state stores, snapshots,
+//! the gRPC services and the node runtime.
+//!
+//! Architecture invariant: the only crate that touches RocksDB and openraft. Apply writes the
+//! mutations, `last_applied` and membership in one RocksDB `WriteBatch`.
+
+pub mod api;
