@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use openraft::errors::{ClientWriteError, LinearizableReadError, RaftError};
+use openraft::async_runtime::watch::WatchReceiver as _;
 use openraft::{Instant as _, ReadPolicy};
 use tavern_proto::convert::ReadLevel;
 use tavern_statemachine::{Command, Entry, Query, RequestId};
@@ -214,11 +215,12 @@ impl TavernNode {
         let timeout_ms = self.inner.config.node().read_timeout_ms;
         let mut applied = self.inner.reader.applied();
         let wait = applied.wait_for(|a| a.is_some_and(|a| a >= index));
-        match tokio::time::timeout(Duration::from_millis(timeout_ms), wait).await {
+        let outcome = match tokio::time::timeout(Duration::from_millis(timeout_ms), wait).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(_)) => Err(NodeError::Unavailable("the state machine stopped".into())),
             Err(_) => Err(NodeError::Timeout { after_ms: timeout_ms }),
-        }
+        };
+        outcome
     }
 
     async fn linearize(&self, policy: ReadPolicy) -> Result<(), NodeError> {
@@ -244,7 +246,7 @@ impl TavernNode {
     /// How old this node's data may be, in milliseconds: 0 for a leader that heard from a
     /// quorum within its lease, else the time since it was last in sync with the leader.
     fn staleness_ms(&self) -> Option<u64> {
-        let m = self.inner.raft.metrics().borrow().clone();
+        let m = self.inner.raft.metrics().borrow_watched().clone();
         if m.current_leader == Some(self.inner.id) {
             return m
                 .last_quorum_acked

@@ -8,8 +8,9 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use openraft::raft::message::TransferLeaderRequest;
-use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, TransferLeaderRequest, VoteRequest,
+};
 use openraft::storage::Snapshot;
 use tokio::io::AsyncWriteExt;
 use tonic::{Request, Response, Status, Streaming};

@@ -86,7 +86,7 @@ impl Shared {
             None => None,
         };
         let membership = match get(KEY_MEMBERSHIP)? {
-            Some(b) => decode_meta("membership", &b)?,
+            Some(b) => decode_meta::<StoredMembership>("membership", &b)?,
             None => StoredMembership::default(),
         };
         Ok((last, membership))
