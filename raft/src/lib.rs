@@ -1,2 +1,19 @@
-//! tavern-raft: the replicated node. Empty for now: openraft, the RocksDB stores and the gRPC
-//! services arrive with the node issue. It builds so the workspace layout is complete.
+//! tavern-raft: the replicated node: openraft, the RocksDB log and state stores, snapshots,
+//! the internal Raft service and the node runtime.
+//!
+//! Entry points: [`node::TavernNode`] (start a node from a validated [`config::NodeConfig`]),
+//! [`api::Node`] (what the gRPC domain services call), [`store`] (RocksDB log and state
+//! stores, snapshot files), [`network`] (openraft's RPCs over gRPC), [`types`] (the openraft
+//! type config).
+//!
+//! Architecture invariant: the only crate that touches RocksDB and openraft. Apply writes the
+//! mutations, `last_applied` and membership in one RocksDB `WriteBatch`.
+
+pub mod api;
+pub mod config;
+pub mod network;
+pub mod node;
+pub mod store;
+pub mod types;
+
+pub use node::TavernNode;

@@ -1,0 +1,267 @@
+//! openraft's `RaftNetworkV2` over tonic: one lazily connected channel per peer.
+//!
+//! Every unary call is bounded by openraft's `RPCOption::hard_ttl` (derived from the heartbeat
+//! and election timeouts); a snapshot transfer is bounded by its `cancel` future and by the
+//! configured snapshot timeout. An unreachable peer (connection refused, transport error) is
+//! `Unreachable`, so openraft backs off before the next try.
+
+use std::future::Future;
+use std::io::Read;
+use std::time::Duration;
+
+use openraft::errors::{
+    NetworkError, RPCError, ReplicationClosed, StreamingError, Timeout, Unreachable,
+};
+use openraft::network::{RPCOption, RaftNetworkFactory};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, SnapshotResponse, TransferLeaderRequest,
+    TransferLeaderResponse, VoteRequest, VoteResponse,
+};
+use openraft::{RPCTypes, RaftNetworkV2};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::{Channel, Endpoint};
+
+use super::pb::raft_internal_client::RaftInternalClient;
+use super::pb::{RaftPayload, SnapshotChunk};
+use super::{decode, encode, RAFT_MESSAGE_BYTES_MAX};
+use crate::store::snapshot::SNAPSHOT_CHUNK_BYTES_MAX;
+use crate::store::SnapshotFile;
+use crate::types::{Member, NodeId, TavernSnapshot, TypeConfig, Vote};
+
+/// Snapshot chunks read ahead of the network, per transfer.
+pub const SNAPSHOT_CHUNKS_IN_FLIGHT: usize = 4;
+
+/// Creates a [`PeerClient`] per target; openraft owns it.
+#[derive(Debug, Clone)]
+pub struct NetworkFactory {
+    id: NodeId,
+    connect_timeout: Duration,
+    snapshot_timeout: Duration,
+}
+
+impl NetworkFactory {
+    /// `id` is this node (for error reports), `connect_timeout` bounds a TCP connect,
+    /// `snapshot_timeout` a whole snapshot transfer.
+    pub fn new(id: NodeId, connect_timeout: Duration, snapshot_timeout: Duration) -> Self {
+        NetworkFactory {
+            id,
+            connect_timeout,
+            snapshot_timeout,
+        }
+    }
+}
+
+impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
+    type Network = PeerClient;
+
+    async fn new_client(&mut self, target: NodeId, node: &Member) -> PeerClient {
+        let client = Endpoint::from_shared(format!("http://{}", node.raft_addr))
+            .map(|e| {
+                let channel = e
+                    .connect_timeout(self.connect_timeout)
+                    .tcp_nodelay(true)
+                    .connect_lazy();
+                RaftInternalClient::new(channel)
+                    .max_decoding_message_size(RAFT_MESSAGE_BYTES_MAX)
+                    .max_encoding_message_size(RAFT_MESSAGE_BYTES_MAX)
+            })
+            .map_err(|e| format!("bad raft address {:?} of node {target}: {e}", node.raft_addr));
+        PeerClient {
+            id: self.id,
+            target,
+            client,
+            snapshot_timeout: self.snapshot_timeout,
+        }
+    }
+}
+
+/// The connection to one peer.
+#[derive(Debug)]
+pub struct PeerClient {
+    id: NodeId,
+    target: NodeId,
+    client: Result<RaftInternalClient<Channel>, String>,
+    snapshot_timeout: Duration,
+}
+
+fn status_error(status: tonic::Status) -> RPCError<TypeConfig> {
+    match status.code() {
+        tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled => {
+            RPCError::Unreachable(Unreachable::from_string(status))
+        }
+        _ => RPCError::Network(NetworkError::from_string(status)),
+    }
+}
+
+impl PeerClient {
+    fn client(&self) -> Result<RaftInternalClient<Channel>, RPCError<TypeConfig>> {
+        self.client
+            .clone()
+            .map_err(|e| RPCError::Unreachable(Unreachable::from_string(e)))
+    }
+
+    fn timeout(&self, action: RPCTypes, after: Duration) -> RPCError<TypeConfig> {
+        RPCError::Timeout(Timeout {
+            action,
+            id: self.id,
+            target: self.target,
+            timeout: after,
+        })
+    }
+
+    /// One unary call: encode, send within `ttl`, decode.
+    async fn unary<Req, Resp, F, Fut>(
+        &self,
+        action: RPCTypes,
+        req: &Req,
+        ttl: Duration,
+        call: F,
+    ) -> Result<Resp, RPCError<TypeConfig>>
+    where
+        Req: serde::Serialize,
+        Resp: serde::de::DeserializeOwned,
+        F: FnOnce(RaftInternalClient<Channel>, RaftPayload) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<RaftPayload>, tonic::Status>>,
+    {
+        let payload = encode(req).map_err(|e| RPCError::Network(NetworkError::from_string(e)))?;
+        let fut = call(self.client()?, RaftPayload { payload });
+        let reply = tokio::time::timeout(ttl, fut)
+            .await
+            .map_err(|_| self.timeout(action, ttl))?
+            .map_err(status_error)?;
+        decode(&reply.into_inner().payload)
+            .map_err(|e| RPCError::Network(NetworkError::from_string(e)))
+    }
+}
+
+impl RaftNetworkV2<TypeConfig> for PeerClient {
+    type SnapshotData = SnapshotFile;
+
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<AppendEntriesResponse<TypeConfig>, RPCError<TypeConfig>> {
+        self.unary(RPCTypes::AppendEntries, &rpc, option.hard_ttl(), |mut c, p| async move {
+            c.append_entries(p).await
+        })
+        .await
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
+        self.unary(RPCTypes::Vote, &rpc, option.hard_ttl(), |mut c, p| async move {
+            c.vote(p).await
+        })
+        .await
+    }
+
+    async fn pre_vote(
+        &mut self,
+        rpc: VoteRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
+        self.unary(RPCTypes::Vote, &rpc, option.hard_ttl(), |mut c, p| async move {
+            c.pre_vote(p).await
+        })
+        .await
+    }
+
+    async fn transfer_leader(
+        &mut self,
+        req: TransferLeaderRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<TransferLeaderResponse<TypeConfig>, RPCError<TypeConfig>> {
+        self.unary(RPCTypes::TransferLeader, &req, option.hard_ttl(), |mut c, p| async move {
+            c.transfer_leader(p).await
+        })
+        .await
+    }
+
+    async fn full_snapshot(
+        &mut self,
+        vote: Vote,
+        snapshot: TavernSnapshot,
+        cancel: impl Future<Output = ReplicationClosed> + openraft::OptionalSend + 'static,
+        _option: RPCOption,
+    ) -> Result<SnapshotResponse<TypeConfig>, StreamingError<TypeConfig>> {
+        let mut client = self.client().map_err(streaming_error)?;
+        let header = encode(&(vote, snapshot.meta.clone()))
+            .map_err(|e| StreamingError::Network(NetworkError::from_string(e)))?;
+        let (tx, rx) = mpsc::channel(SNAPSHOT_CHUNKS_IN_FLIGHT);
+        // Owned by this call: it ends when the file is read or when the call drops `rx`.
+        let reader = tokio::task::spawn_blocking(move || send_file(snapshot.snapshot, header, tx));
+        let call = client.install_snapshot(ReceiverStream::new(rx));
+        let reply = tokio::select! {
+            r = tokio::time::timeout(self.snapshot_timeout, call) => r,
+            closed = cancel => return Err(StreamingError::Closed(closed)),
+        };
+        let reply = reply
+            .map_err(|_| {
+                StreamingError::Timeout(Timeout {
+                    action: RPCTypes::InstallSnapshot,
+                    id: self.id,
+                    target: self.target,
+                    timeout: self.snapshot_timeout,
+                })
+            })?
+            .map_err(|s| streaming_error(status_error(s)))?;
+        if let Ok(Err(e)) = reader.await {
+            return Err(StreamingError::Network(NetworkError::new(&e)));
+        }
+        decode(&reply.into_inner().payload)
+            .map_err(|e| StreamingError::Network(NetworkError::from_string(e)))
+    }
+}
+
+fn streaming_error(e: RPCError<TypeConfig>) -> StreamingError<TypeConfig> {
+    match e {
+        RPCError::Timeout(t) => StreamingError::Timeout(t),
+        RPCError::Unreachable(u) => StreamingError::Unreachable(u),
+        RPCError::Network(n) => StreamingError::Network(n),
+        RPCError::RemoteError(r) => StreamingError::Network(NetworkError::from_string(r)),
+    }
+}
+
+/// Sends the header, then the file in chunks; stops early if the receiver is gone.
+fn send_file(
+    mut file: SnapshotFile,
+    header: Vec<u8>,
+    tx: mpsc::Sender<SnapshotChunk>,
+) -> std::io::Result<()> {
+    use std::io::Seek;
+    file.file.rewind()?;
+    let first = SnapshotChunk {
+        header,
+        data: Vec::new(),
+    };
+    if tx.blocking_send(first).is_err() {
+        return Ok(());
+    }
+    loop {
+        let mut data = vec![0u8; SNAPSHOT_CHUNK_BYTES_MAX];
+        let mut filled = 0;
+        while filled < data.len() {
+            let n = file.file.read(&mut data[filled..])?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        if filled == 0 {
+            return Ok(());
+        }
+        data.truncate(filled);
+        let chunk = SnapshotChunk {
+            header: Vec::new(),
+            data,
+        };
+        if tx.blocking_send(chunk).is_err() {
+            return Ok(());
+        }
+    }
+}

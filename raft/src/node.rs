@@ -1,0 +1,330 @@
+//! `TavernNode`: one running node: the store, openraft, the internal Raft service, and the
+//! [`Node`] contract the domain services call.
+//!
+//! ```text
+//!  TavernNode::start(config, raft listener)
+//!     ├─ store::open(data_dir)            RocksDB log + state, snapshots
+//!     ├─ Raft::new(id, config, network, log, state machine)
+//!     ├─ serve RaftInternal on the listener (task owned by the node, stopped by shutdown)
+//!     └─ lowest id of the peer list, empty log: initialize the cluster with the peer list
+//!
+//!  write: stamp time (leader clock, never backwards) ─▶ client_write ─▶ applied here ─▶ Written
+//!  read:  LINEARIZABLE ─▶ read index (leader) ─▶ applied ≥ it ─▶ query at a RocksDB snapshot
+//!         AT_LEAST(i)  ─▶ wait applied ≥ i   STALE(ms) ─▶ in sync that recently?   LEASE ─▶ opt-in
+//! ```
+//!
+//! A follower does not forward writes or linearizable reads yet: it answers
+//! `NodeError::NotLeader` with the leader's client address, and the client (the gateway
+//! library) retries there with the same request id. Forwarding can be added behind the same
+//! contract later.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use openraft::errors::{ClientWriteError, LinearizableReadError, RaftError};
+use openraft::async_runtime::watch::WatchReceiver as _;
+use openraft::{Instant as _, ReadPolicy};
+use tavern_proto::convert::ReadLevel;
+use tavern_statemachine::{Command, Entry, Query, RequestId};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::server::TcpIncoming;
+
+use crate::api::{Node, NodeError, Served, Written};
+use crate::config::ValidNodeConfig;
+use crate::network::pb::raft_internal_server::RaftInternalServer;
+use crate::network::{Freshness, NetworkFactory, RaftService, RAFT_MESSAGE_BYTES_MAX};
+use crate::store::{self, StateReader, StoreError};
+use crate::types::{NodeId, Proposal, Raft};
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("opening the store in {dir}: {source}")]
+    Store {
+        dir: std::path::PathBuf,
+        source: StoreError,
+    },
+    #[error("starting raft: {0}")]
+    Raft(String),
+    #[error("serving the raft service: {0}")]
+    Serve(String),
+}
+
+/// A running node. Cheap to clone; [`TavernNode::shutdown`] stops it.
+#[derive(Debug, Clone)]
+pub struct TavernNode {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    id: NodeId,
+    config: ValidNodeConfig,
+    raft: Raft,
+    reader: StateReader,
+    freshness: Arc<Freshness>,
+    /// The last `time_ms` this node stamped (milliseconds since the Unix epoch).
+    last_stamp_ms: AtomicU64,
+    /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
+    /// across an `.await`.
+    server: Mutex<Option<(oneshot::Sender<()>, JoinHandle<Result<(), tonic::transport::Error>>)>>,
+}
+
+impl TavernNode {
+    /// Opens the store, starts openraft, serves the internal Raft service on `raft_listener`
+    /// and bootstraps a fresh cluster from the peer list (see the module header).
+    pub async fn start(config: ValidNodeConfig, raft_listener: TcpListener) -> Result<Self, StartError> {
+        let c = config.node();
+        let id = c.id;
+        let (log, sm) = store::open(&c.data_dir).map_err(|source| StartError::Store {
+            dir: c.data_dir.clone(),
+            source,
+        })?;
+        let reader = sm.reader();
+        let network = NetworkFactory::new(
+            id,
+            Duration::from_millis(c.connect_timeout_ms),
+            Duration::from_millis(c.snapshot_timeout_ms),
+        );
+        let raft = openraft::Raft::new(id, config.raft(), network, log, sm)
+            .await
+            .map_err(|e| StartError::Raft(e.to_string()))?;
+
+        let freshness = Arc::new(Freshness::default());
+        let service = RaftInternalServer::new(RaftService::new(
+            raft.clone(),
+            reader.clone(),
+            freshness.clone(),
+        ))
+        .max_decoding_message_size(RAFT_MESSAGE_BYTES_MAX)
+        .max_encoding_message_size(RAFT_MESSAGE_BYTES_MAX);
+        let incoming = TcpIncoming::from_listener(raft_listener, true, None)
+            .map_err(|e| StartError::Serve(e.to_string()))?;
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming_shutdown(incoming, async {
+                    let _ = stop_rx.await;
+                }),
+        );
+
+        let node = TavernNode {
+            inner: Arc::new(Inner {
+                id,
+                config: config.clone(),
+                raft,
+                reader,
+                freshness,
+                last_stamp_ms: AtomicU64::new(0),
+                server: Mutex::new(Some((stop_tx, server))),
+            }),
+        };
+        node.bootstrap().await?;
+        Ok(node)
+    }
+
+    /// The lowest id of the peer list initializes a node whose log is empty; every other node
+    /// waits to be contacted by the leader.
+    async fn bootstrap(&self) -> Result<(), StartError> {
+        let peers = &self.inner.config.node().peers;
+        if peers.keys().next() != Some(&self.inner.id) {
+            return Ok(());
+        }
+        let initialized = self
+            .inner
+            .raft
+            .is_initialized()
+            .await
+            .map_err(|e| StartError::Raft(e.to_string()))?;
+        if initialized {
+            return Ok(());
+        }
+        tracing::info!(node = self.inner.id, peers = ?peers.keys().collect::<Vec<_>>(), "initializing a new cluster");
+        self.inner
+            .raft
+            .initialize(peers.clone())
+            .await
+            .map_err(|e| StartError::Raft(format!("initialize: {e}")))
+    }
+
+    pub fn id(&self) -> NodeId {
+        self.inner.id
+    }
+
+    /// The openraft handle (metrics, membership changes, triggers).
+    pub fn raft(&self) -> &Raft {
+        &self.inner.raft
+    }
+
+    /// The read side of the state machine (events, applied index, digest).
+    pub fn state(&self) -> &StateReader {
+        &self.inner.reader
+    }
+
+    /// Stops the raft service and openraft. The store closes once every clone of this node is
+    /// dropped.
+    pub async fn shutdown(&self) -> Result<(), String> {
+        let server = self
+            .inner
+            .server
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let raft = self.inner.raft.shutdown().await.map_err(|e| e.to_string());
+        if let Some((stop, task)) = server {
+            let _ = stop.send(());
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(format!("raft service: {e}")),
+                Err(e) => return Err(format!("raft service task: {e}")),
+            }
+        }
+        raft
+    }
+
+    /// `max(now, last stamped + 0)`: the leader's clock, never going backwards on this node.
+    fn stamp(&self) -> u64 {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let floor = now.max(self.inner.reader.last_entry_time_ms());
+        let prev = self.inner.last_stamp_ms.fetch_max(floor, Ordering::SeqCst);
+        prev.max(floor)
+    }
+
+    fn halted(&self) -> Result<(), NodeError> {
+        match self.inner.reader.halted() {
+            Some(why) => Err(NodeError::Halted(why)),
+            None => Ok(()),
+        }
+    }
+
+    fn leader_addr(&self, leader_id: Option<NodeId>, node: Option<crate::types::Member>) -> NodeError {
+        NodeError::NotLeader {
+            leader_id,
+            leader_addr: node.map(|m| m.client_addr),
+        }
+    }
+
+    /// Waits until this node applied `index`, at most the read timeout.
+    async fn wait_applied(&self, index: u64) -> Result<(), NodeError> {
+        let timeout_ms = self.inner.config.node().read_timeout_ms;
+        let mut applied = self.inner.reader.applied();
+        let wait = applied.wait_for(|a| a.is_some_and(|a| a >= index));
+        let outcome = match tokio::time::timeout(Duration::from_millis(timeout_ms), wait).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) => Err(NodeError::Unavailable("the state machine stopped".into())),
+            Err(_) => Err(NodeError::Timeout { after_ms: timeout_ms }),
+        };
+        outcome
+    }
+
+    async fn linearize(&self, policy: ReadPolicy) -> Result<(), NodeError> {
+        let timeout_ms = self.inner.config.node().read_timeout_ms;
+        let r = tokio::time::timeout(
+            Duration::from_millis(timeout_ms),
+            self.inner.raft.ensure_linearizable(policy),
+        )
+        .await
+        .map_err(|_| NodeError::Timeout { after_ms: timeout_ms })?;
+        match r {
+            Ok(_) => Ok(()),
+            Err(RaftError::APIError(LinearizableReadError::ForwardToLeader(f))) => {
+                Err(self.leader_addr(f.leader_id, f.leader_node))
+            }
+            Err(RaftError::APIError(LinearizableReadError::QuorumNotEnough(q))) => {
+                Err(NodeError::Unavailable(q.to_string()))
+            }
+            Err(RaftError::Fatal(f)) => Err(NodeError::Halted(f.to_string())),
+        }
+    }
+
+    /// How old this node's data may be, in milliseconds: 0 for a leader that heard from a
+    /// quorum within its lease, else the time since it was last in sync with the leader.
+    fn staleness_ms(&self) -> Option<u64> {
+        let m = self.inner.raft.metrics().borrow_watched().clone();
+        if m.current_leader == Some(self.inner.id) {
+            return m
+                .last_quorum_acked
+                .map(|t| u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX));
+        }
+        self.inner.freshness.age_ms()
+    }
+}
+
+impl Node for TavernNode {
+    async fn write(&self, command: Command, request: Option<RequestId>) -> Result<Written, NodeError> {
+        self.halted()?;
+        let entry = Entry {
+            time_ms: self.stamp(),
+            request,
+            command,
+        };
+        let timeout_ms = self.inner.config.node().write_timeout_ms;
+        let r = tokio::time::timeout(
+            Duration::from_millis(timeout_ms),
+            self.inner.raft.client_write(Proposal(entry)),
+        )
+        .await
+        .map_err(|_| NodeError::Timeout { after_ms: timeout_ms })?;
+        match r {
+            Ok(resp) => match resp.data.response {
+                Some(response) => Ok(Written {
+                    response,
+                    applied_index: resp.log_id.index(),
+                }),
+                None => Err(NodeError::Unavailable(
+                    "a normal entry was applied without a response".into(),
+                )),
+            },
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => {
+                Err(self.leader_addr(f.leader_id, f.leader_node))
+            }
+            // The entry may still commit through the new leader: its fate is unknown, and the
+            // caller retries with the same request id.
+            Err(RaftError::APIError(ClientWriteError::LogEntryDiscarded(f))) => Err(NodeError::Unavailable(
+                format!("leader changed before the write committed (fate unknown, retry with the same request id): {f}"),
+            )),
+            Err(RaftError::APIError(e)) => Err(NodeError::Unavailable(e.to_string())),
+            Err(RaftError::Fatal(f)) => Err(NodeError::Halted(f.to_string())),
+        }
+    }
+
+    async fn read(&self, query: Query, level: ReadLevel) -> Result<Served, NodeError> {
+        self.halted()?;
+        match level {
+            ReadLevel::Linearizable => self.linearize(ReadPolicy::ReadIndex).await?,
+            ReadLevel::Lease if self.inner.config.node().lease_reads => {
+                self.linearize(ReadPolicy::LeaseRead).await?
+            }
+            ReadLevel::Lease => {
+                return Err(NodeError::ReadLevelUnavailable(
+                    "LEASE reads are not enabled on this node (config lease_reads)".into(),
+                ))
+            }
+            ReadLevel::AtLeast { index } => self.wait_applied(index).await?,
+            ReadLevel::Stale { max_ms } => {
+                let stale_ms = self.staleness_ms().unwrap_or(u64::MAX);
+                if stale_ms > max_ms {
+                    return Err(NodeError::TooStale { stale_ms, max_ms });
+                }
+            }
+        }
+        let reader = self.inner.reader.clone();
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let (response, applied) = tokio::task::spawn_blocking(move || reader.query(now_ms, &query))
+            .await
+            .map_err(|e| NodeError::Unavailable(format!("query task: {e}")))?
+            .map_err(|e| NodeError::Unavailable(format!("reading the state: {e}")))?;
+        Ok(Served {
+            response,
+            applied_index: applied.unwrap_or(0),
+        })
+    }
+}

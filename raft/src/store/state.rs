@@ -1,0 +1,393 @@
+//! The state machine store: openraft's `RaftStateMachine` over the live state column family.
+//!
+//! ```text
+//!  committed entries ──▶ for each: tavern_statemachine::apply(BatchView{live state, pending}, entry)
+//!                           │ mutations ──▶ pending (the next entry sees them)
+//!                           │ Fatal ─────▶ write what came before, halt, storage error (node stops)
+//!                           ▼
+//!        one WriteBatch: pending mutations + last_applied + membership ──▶ RocksDB
+//!                           ▼
+//!        then: applied index watch, events broadcast, responders
+//! ```
+//! A batch is written whole (or split at `APPLY_BATCH_BYTES_MAX`, each part with its own
+//! `last_applied`), so the state and `last_applied` never disagree after a crash. Reads go
+//! through [`StateReader`], at a RocksDB snapshot that holds `last_applied` and the state of
+//! the same moment.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use futures_util::{Stream, TryStreamExt};
+use openraft::storage::{EntryResponder, RaftStateMachine};
+use openraft::{EntryPayload, OptionalSend};
+use rocksdb::WriteBatch;
+use tavern_statemachine::{Event, Query, QueryResponse};
+use tokio::sync::{broadcast, watch};
+
+use super::sm_snapshot::{self, SnapshotBuilder};
+use super::view::{BatchView, Pending, RocksView};
+use super::{cf, decode_meta, encode_meta, Db, SnapshotFile, StoreError, CF_SM_META};
+use crate::types::{
+    LogId, Proposal, Reply, SnapshotMeta, StoredMembership, TavernSnapshot, TypeConfig,
+};
+
+/// Pending writes of one apply batch, in bytes, before they are written and a new batch starts.
+pub const APPLY_BATCH_BYTES_MAX: usize = 8 << 20;
+/// Applied entries with events a slow subscriber may lag behind before it misses some.
+pub const EVENTS_CHANNEL_CAPACITY: usize = 1024;
+
+pub(super) const KEY_LAST_APPLIED: &[u8] = b"last_applied";
+pub(super) const KEY_MEMBERSHIP: &[u8] = b"membership";
+
+/// The events of one applied entry, numbered with its log index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedEvents {
+    pub index: u64,
+    pub events: Vec<Event>,
+}
+
+/// What the state machine store, its snapshot builder and the readers share.
+pub(super) struct Shared {
+    pub(super) db: Arc<Db>,
+    /// The live state column family. Taken for reading by whoever reads the state, for
+    /// writing only to switch generations after a snapshot install. A std lock: never held
+    /// across an `.await`.
+    pub(super) state_cf: RwLock<String>,
+    pub(super) snapshot_dir: PathBuf,
+    /// Metadata of `current.tsnap`, guarding its replacement (newer only).
+    pub(super) current_snapshot: Mutex<Option<SnapshotMeta>>,
+    /// Numbers temporary snapshot files.
+    pub(super) file_seq: AtomicU64,
+    applied: watch::Sender<Option<u64>>,
+    /// The largest `time_ms` of the entries applied since this process opened the store.
+    last_entry_time_ms: AtomicU64,
+    events: broadcast::Sender<AppliedEvents>,
+    halted: Mutex<Option<String>>,
+}
+
+impl Shared {
+    /// The live state column family's name.
+    pub(super) fn state_cf_name(&self) -> String {
+        match self.state_cf.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub(super) fn read_applied(
+        &self,
+        get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, rocksdb::Error>,
+    ) -> Result<(Option<LogId>, StoredMembership), StoreError> {
+        let last = match get(KEY_LAST_APPLIED)? {
+            Some(b) => decode_meta::<Option<LogId>>("last applied log id", &b)?,
+            None => None,
+        };
+        let membership = match get(KEY_MEMBERSHIP)? {
+            Some(b) => decode_meta::<StoredMembership>("membership", &b)?,
+            None => StoredMembership::default(),
+        };
+        Ok((last, membership))
+    }
+
+    pub(super) fn publish_applied(&self, index: Option<u64>) {
+        self.applied.send_replace(index);
+    }
+
+    fn halt(&self, why: &str) {
+        tracing::error!(reason = %why, "the state machine halted: apply failed fatally");
+        let mut h = self.halted.lock().unwrap_or_else(|p| p.into_inner());
+        h.get_or_insert_with(|| why.to_string());
+    }
+}
+
+/// The state machine store. Openraft owns it; the node keeps a [`StateReader`].
+pub struct StateMachine {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for StateMachine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateMachine")
+            .field("db", &self.shared.db.path())
+            .finish()
+    }
+}
+
+impl StateMachine {
+    pub(super) fn new(
+        db: Arc<Db>,
+        state_cf: String,
+        snapshot_dir: PathBuf,
+    ) -> Result<Self, StoreError> {
+        let current = sm_snapshot::open_dir(&snapshot_dir)?;
+        let (applied, _) = watch::channel(None);
+        let (events, _) = broadcast::channel(EVENTS_CHANNEL_CAPACITY);
+        let shared = Arc::new(Shared {
+            db,
+            state_cf: RwLock::new(state_cf),
+            snapshot_dir,
+            current_snapshot: Mutex::new(current),
+            file_seq: AtomicU64::new(0),
+            applied,
+            last_entry_time_ms: AtomicU64::new(0),
+            events,
+            halted: Mutex::new(None),
+        });
+        let meta = cf(&shared.db, CF_SM_META)?;
+        let (last, _) = shared.read_applied(|k| shared.db.get_cf(&meta, k))?;
+        drop(meta);
+        shared.publish_applied(last.map(|l| l.index()));
+        Ok(StateMachine { shared })
+    }
+
+    /// The read side, for the node.
+    pub fn reader(&self) -> StateReader {
+        StateReader {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Applies one batch; see the module header.
+    fn apply_batch(&self, batch: &mut ApplyBatch) -> Result<(), io::Error> {
+        let db = &self.shared.db;
+        let state = self.shared.state_cf.read().unwrap_or_else(|p| p.into_inner());
+        let state_cf = cf(db, &state)?;
+        let meta_cf = cf(db, CF_SM_META)?;
+        let mut wb = WriteBatch::default();
+        for (k, v) in std::mem::take(&mut batch.pending) {
+            match v {
+                Some(v) => wb.put_cf(&state_cf, k, v),
+                None => wb.delete_cf(&state_cf, k),
+            }
+        }
+        if let Some(last) = &batch.last_applied {
+            wb.put_cf(&meta_cf, KEY_LAST_APPLIED, encode_meta(&Some(last.clone())));
+        }
+        if let Some(m) = &batch.membership {
+            wb.put_cf(&meta_cf, KEY_MEMBERSHIP, encode_meta(m));
+        }
+        db.write(wb).map_err(io::Error::other)?;
+        drop(state);
+        batch.pending_bytes = 0;
+        batch.membership = None;
+        self.shared
+            .publish_applied(batch.last_applied.as_ref().map(|l| l.index()));
+        for ev in batch.events.drain(..) {
+            // No subscriber is not an error: events are for whoever listens now.
+            let _ = self.shared.events.send(ev);
+        }
+        for (responder, reply) in batch.responders.drain(..) {
+            responder.send(reply);
+        }
+        Ok(())
+    }
+
+    /// Runs one normal entry against the live state plus the batch's pending writes.
+    fn apply_entry(
+        &self,
+        index: u64,
+        proposal: &Proposal,
+        batch: &mut ApplyBatch,
+    ) -> Result<Reply, String> {
+        let db = &self.shared.db;
+        let state = self.shared.state_cf.read().unwrap_or_else(|p| p.into_inner());
+        let state_cf = cf(db, &state).map_err(|e| e.to_string())?;
+        let live = RocksView::live(db, &state_cf);
+        let view = BatchView {
+            base: &live,
+            pending: &batch.pending,
+        };
+        let applied = tavern_statemachine::apply(&view, &proposal.0).map_err(|f| f.0)?;
+        self.shared
+            .last_entry_time_ms
+            .fetch_max(proposal.0.time_ms, Ordering::Relaxed);
+        for m in applied.mutations {
+            match m {
+                tavern_statemachine::Mutation::Put { key, value } => {
+                    batch.pending_bytes += key.len() + value.len();
+                    batch.pending.insert(key, Some(value));
+                }
+                tavern_statemachine::Mutation::Delete { key } => {
+                    batch.pending_bytes += key.len();
+                    batch.pending.insert(key, None);
+                }
+            }
+        }
+        if !applied.events.is_empty() {
+            batch.events.push(AppliedEvents {
+                index,
+                events: applied.events,
+            });
+        }
+        Ok(Reply {
+            response: Some(applied.response),
+        })
+    }
+}
+
+/// The work of one `apply` call not yet written.
+#[derive(Default)]
+struct ApplyBatch {
+    pending: Pending,
+    pending_bytes: usize,
+    last_applied: Option<LogId>,
+    membership: Option<StoredMembership>,
+    events: Vec<AppliedEvents>,
+    responders: Vec<(openraft::storage::ApplyResponder<TypeConfig>, Reply)>,
+}
+
+impl ApplyBatch {
+    fn is_empty(&self) -> bool {
+        self.pending.is_empty() && self.responders.is_empty() && self.last_applied.is_none()
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotData = SnapshotFile;
+    type SnapshotBuilder = SnapshotBuilder;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), io::Error> {
+        let db = &self.shared.db;
+        let meta = cf(db, CF_SM_META)?;
+        Ok(self.shared.read_applied(|k| db.get_cf(&meta, k))?)
+    }
+
+    async fn apply<Strm>(&mut self, mut entries: Strm) -> Result<(), io::Error>
+    where
+        Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
+    {
+        let mut batch = ApplyBatch::default();
+        while let Some((entry, responder)) = entries.try_next().await? {
+            let log_id = entry.log_id;
+            let reply = match &entry.payload {
+                EntryPayload::Blank => Reply { response: None },
+                EntryPayload::Membership(m) => {
+                    batch.membership = Some(StoredMembership::new(Some(log_id), m.clone()));
+                    Reply { response: None }
+                }
+                EntryPayload::Normal(p) => match self.apply_entry(log_id.index(), p, &mut batch) {
+                    Ok(reply) => reply,
+                    Err(why) => {
+                        // Keep what applied before this entry, then stop: never skip it.
+                        if !batch.is_empty() {
+                            self.apply_batch(&mut batch)?;
+                        }
+                        let why = format!("entry {log_id}: {why}");
+                        self.shared.halt(&why);
+                        return Err(io::Error::other(why));
+                    }
+                },
+            };
+            batch.last_applied = Some(log_id);
+            if let Some(r) = responder {
+                batch.responders.push((r, reply));
+            }
+            if batch.pending_bytes >= APPLY_BATCH_BYTES_MAX {
+                self.apply_batch(&mut batch)?;
+            }
+        }
+        if !batch.is_empty() {
+            self.apply_batch(&mut batch)?;
+        }
+        Ok(())
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        SnapshotBuilder::new(self.shared.clone())
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta,
+        snapshot: SnapshotFile,
+    ) -> Result<(), io::Error> {
+        let shared = self.shared.clone();
+        let meta = meta.clone();
+        tokio::task::spawn_blocking(move || sm_snapshot::install(&shared, &meta, snapshot))
+            .await
+            .map_err(io::Error::other)?
+            .map_err(io::Error::from)
+    }
+
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<TavernSnapshot>, io::Error> {
+        Ok(sm_snapshot::current(&self.shared)?)
+    }
+}
+
+/// The node's read side of the state machine: queries at a consistent point, the applied
+/// index, the events, and whether apply halted.
+#[derive(Clone)]
+pub struct StateReader {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for StateReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateReader")
+            .field("db", &self.shared.db.path())
+            .finish()
+    }
+}
+
+impl StateReader {
+    /// Answers `q` from one RocksDB snapshot; returns the answer and the index it was served at
+    /// (`None` when nothing is applied yet). Blocking: call it off the async runtime.
+    pub fn query(
+        &self,
+        now_ms: u64,
+        q: &Query,
+    ) -> Result<(Result<QueryResponse, tavern_statemachine::Error>, Option<u64>), StoreError> {
+        let db = &self.shared.db;
+        // The lock makes the snapshot and the column family of the same generation.
+        let guard = self.shared.state_cf.read().unwrap_or_else(|p| p.into_inner());
+        let state_cf = cf(db, &guard)?;
+        let snap = db.snapshot();
+        drop(guard);
+        let meta = cf(db, CF_SM_META)?;
+        let (last, _) = self.shared.read_applied(|k| snap.get_cf(&meta, k))?;
+        let view = RocksView::at(db, &state_cf, &snap);
+        let answer = tavern_statemachine::query(&view, now_ms, q);
+        Ok((answer, last.map(|l| l.index())))
+    }
+
+    /// The index of the last applied entry, as a watch (`None`: nothing applied yet).
+    pub fn applied(&self) -> watch::Receiver<Option<u64>> {
+        self.shared.applied.subscribe()
+    }
+
+    /// The largest entry time applied since the store was opened: a new leader stamps no
+    /// earlier than this, so entry time does not go backwards across a leader change.
+    pub fn last_entry_time_ms(&self) -> u64 {
+        self.shared.last_entry_time_ms.load(Ordering::Relaxed)
+    }
+
+    /// The events of every entry applied from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<AppliedEvents> {
+        self.shared.events.subscribe()
+    }
+
+    /// Why apply stopped, if it did.
+    pub fn halted(&self) -> Option<String> {
+        self.shared
+            .halted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// A fresh path in the snapshot directory for a snapshot being received.
+    pub fn incoming_snapshot_path(&self) -> PathBuf {
+        sm_snapshot::temp_path(&self.shared, "incoming")
+    }
+
+    /// Every key/value of the live state, in key order, with a digest (tests and admin).
+    /// Blocking.
+    pub fn digest(&self) -> Result<(u64, Option<u64>), StoreError> {
+        sm_snapshot::digest(&self.shared)
+    }
+}
