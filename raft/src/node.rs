@@ -33,7 +33,7 @@ use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 
 use crate::api::{Node, NodeError, Served, Written};
-use crate::config::ValidNodeConfig;
+use crate::runtime_config::ValidNodeConfig;
 use crate::network::pb::raft_internal_server::RaftInternalServer;
 use crate::network::{Freshness, NetworkFactory, RaftService, RAFT_MESSAGE_BYTES_MAX};
 use crate::store::{self, StateReader, StoreError};
