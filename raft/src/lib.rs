@@ -5,3 +5,6 @@
 //! mutations, `last_applied` and membership in one RocksDB `WriteBatch`.
 
 pub mod api;
+pub mod config;
+pub mod service;
+pub mod testnode;
