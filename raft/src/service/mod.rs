@@ -12,9 +12,12 @@
 //! ```
 //!
 //! Every RPC is that same pipeline, so the 96 handlers are written once, as the two generic
-//! functions [`write`] and [`read`]; [`domain_service!`] writes the tonic trait impls around
-//! them from one line per RPC (`domains.rs`). tonic checks the rest: a missing RPC, a wrong
-//! request or response type, or a domain type without the `TryFrom` does not compile.
+//! functions `write` and `read`; `domain_service!` (`macros.rs`) writes the tonic trait impls
+//! around them from one line per RPC (`domains.rs`). tonic checks the rest: a missing RPC, a
+//! wrong request or response type, or a domain type without the `TryFrom` does not compile.
+//!
+//! A write uses only the header's request id and a read only its read level; the other part,
+//! when sent, is ignored.
 //!
 //! What this layer does not do: no Raft, no storage, no retries (the runtime behind [`Node`]
 //! owns those), and no mapping of its own: every status comes from `tavern_proto::status`.
