@@ -9,16 +9,19 @@
 //! what is out of range or over a limit with a [`ConvertError`] naming the field), the
 //! `*Write`/`*Read` enums (client side, built `From` a domain command or query), the
 //! [`WriteReply`]/[`QueryReply`] traits for responses, and
-//! [`status::status_from_error`]/[`status::error_from_status`].
+//! [`status::status_from_error`]/[`status::error_from_status`] (and their [`NodeError`]
+//! counterparts, for calls a node could not serve).
 //!
 //! Architecture invariant: no I/O and no runtime here beyond what tonic's generated code
 //! needs; no dependency on rocksdb or openraft. The `.proto` files stay language-neutral: a Go
 //! or Python gateway generates its client from them.
 
 pub mod convert;
+mod node_error;
 pub mod status;
 
 pub use convert::{ConvertError, QueryReply, ReadLevel, RequestHeader, WriteReply};
+pub use node_error::NodeError;
 
 /// Generated messages, clients and servers of package `tavern.v1`.
 #[allow(

@@ -10,6 +10,17 @@
 //! | `TooManyUnacked` | `RESOURCE_EXHAUSTED` |
 //! | `Corrupt`, `Storage` | `INTERNAL` |
 //!
+//! A call the node could not serve at all ([`NodeError`]) maps the same way, with its own kinds:
+//!
+//! | NodeError | gRPC code | why that code |
+//! |---|---|---|
+//! | `NotLeader` | `UNAVAILABLE` | retryable elsewhere; the detail names the leader's address |
+//! | `Unavailable` | `UNAVAILABLE` | no leader or quorum yet: retry with backoff |
+//! | `Timeout` | `DEADLINE_EXCEEDED` | a write's fate is unknown: retry with the same request id |
+//! | `TooStale` | `FAILED_PRECONDITION` | the read asked for fresher data than this node has |
+//! | `ReadLevelUnavailable` | `FAILED_PRECONDITION` | the node's config does not serve that level |
+//! | `Halted` | `UNAVAILABLE` | this node serves nothing more; another node can |
+//!
 //! The status message is the error's text. The error itself travels as a `tavern.v1.ErrorDetail`
 //! packed in a `google.rpc.Status` in the status details (the `grpc-status-details-bin` header),
 //! the form every gRPC library reads. [`error_from_status`] rebuilds the exact domain error.
@@ -23,6 +34,7 @@ use tonic::{Code, Status};
 
 use crate::convert::ConvertError;
 use crate::pb::{ErrorDetail, ErrorKind};
+use crate::NodeError;
 
 /// The type URL of [`ErrorDetail`] inside a `google.protobuf.Any`.
 pub const ERROR_DETAIL_TYPE_URL: &str = "type.googleapis.com/tavern.v1.ErrorDetail";
@@ -206,19 +218,36 @@ pub fn error_of(d: &ErrorDetail) -> Result<Error, ConvertError> {
         },
         ErrorKind::Corrupt => Error::Corrupt(d.reason.clone()),
         ErrorKind::Storage => Error::Storage(d.reason.clone()),
+        ErrorKind::NotLeader
+        | ErrorKind::Unavailable
+        | ErrorKind::Timeout
+        | ErrorKind::TooStale
+        | ErrorKind::ReadLevelUnavailable
+        | ErrorKind::Halted => {
+            return Err(ConvertError::new(
+                "error.kind",
+                format!(
+                    "{} is a node error, not a domain error",
+                    d.kind().as_str_name()
+                ),
+            ));
+        }
     })
 }
 
 /// The status a failed call answers with.
 pub fn status_from_error(e: &Error) -> Status {
-    let code = code_of(e);
-    let message = e.to_string();
+    status_with_detail(code_of(e), e.to_string(), detail_of(e))
+}
+
+/// `message` and `detail` packed the way every gRPC library reads them.
+fn status_with_detail(code: Code, message: String, detail: ErrorDetail) -> Status {
     let details = RpcStatus {
         code: code as i32,
         message: message.clone(),
         details: vec![Any {
             type_url: ERROR_DETAIL_TYPE_URL.to_string(),
-            value: detail_of(e).encode_to_vec(),
+            value: detail.encode_to_vec(),
         }],
     };
     Status::with_details(code, message, details.encode_to_vec().into())
@@ -243,4 +272,102 @@ impl From<ConvertError> for Status {
     fn from(e: ConvertError) -> Self {
         status_from_error(&e.into())
     }
+}
+
+/// The gRPC code a call the node could not serve is answered with (see the table above).
+pub fn code_of_node_error(e: &NodeError) -> Code {
+    match e {
+        NodeError::NotLeader { .. } | NodeError::Unavailable(_) | NodeError::Halted(_) => {
+            Code::Unavailable
+        }
+        NodeError::Timeout { .. } => Code::DeadlineExceeded,
+        NodeError::TooStale { .. } | NodeError::ReadLevelUnavailable(_) => Code::FailedPrecondition,
+    }
+}
+
+/// The wire form of a node error.
+pub fn detail_of_node_error(e: &NodeError) -> ErrorDetail {
+    let mut d = ErrorDetail::default();
+    let kind = match e {
+        NodeError::NotLeader {
+            leader_id,
+            leader_addr,
+        } => {
+            (d.leader_id, d.leader_addr) = (*leader_id, leader_addr.clone());
+            ErrorKind::NotLeader
+        }
+        NodeError::Unavailable(reason) => {
+            d.reason = reason.clone();
+            ErrorKind::Unavailable
+        }
+        NodeError::Timeout { after_ms } => {
+            d.after_ms = *after_ms;
+            ErrorKind::Timeout
+        }
+        NodeError::TooStale { stale_ms, max_ms } => {
+            (d.stale_ms, d.max_ms) = (*stale_ms, *max_ms);
+            ErrorKind::TooStale
+        }
+        NodeError::ReadLevelUnavailable(reason) => {
+            d.reason = reason.clone();
+            ErrorKind::ReadLevelUnavailable
+        }
+        NodeError::Halted(reason) => {
+            d.reason = reason.clone();
+            ErrorKind::Halted
+        }
+    };
+    d.set_kind(kind);
+    d
+}
+
+/// Rebuilds the node error from its wire form; `None` for a domain error's kind.
+pub fn node_error_of(d: &ErrorDetail) -> Option<NodeError> {
+    Some(match d.kind() {
+        ErrorKind::NotLeader => NodeError::NotLeader {
+            leader_id: d.leader_id,
+            leader_addr: d.leader_addr.clone(),
+        },
+        ErrorKind::Unavailable => NodeError::Unavailable(d.reason.clone()),
+        ErrorKind::Timeout => NodeError::Timeout {
+            after_ms: d.after_ms,
+        },
+        ErrorKind::TooStale => NodeError::TooStale {
+            stale_ms: d.stale_ms,
+            max_ms: d.max_ms,
+        },
+        ErrorKind::ReadLevelUnavailable => NodeError::ReadLevelUnavailable(d.reason.clone()),
+        ErrorKind::Halted => NodeError::Halted(d.reason.clone()),
+        ErrorKind::Unspecified
+        | ErrorKind::InvalidArgument
+        | ErrorKind::NotFound
+        | ErrorKind::AlreadyExists
+        | ErrorKind::Character
+        | ErrorKind::Friend
+        | ErrorKind::Channel
+        | ErrorKind::Mail
+        | ErrorKind::Arena
+        | ErrorKind::PlayerNotFound
+        | ErrorKind::AccountLocked
+        | ErrorKind::UnknownGateway
+        | ErrorKind::StaleRequest
+        | ErrorKind::TooManyUnacked
+        | ErrorKind::Corrupt
+        | ErrorKind::Storage => return None,
+    })
+}
+
+/// The status a call the node could not serve answers with.
+pub fn status_from_node_error(e: &NodeError) -> Status {
+    status_with_detail(
+        code_of_node_error(e),
+        e.to_string(),
+        detail_of_node_error(e),
+    )
+}
+
+/// The node error a status carries; `None` for a domain error, a transport error or a status
+/// from something that is not tavern.
+pub fn node_error_from_status(status: &Status) -> Option<NodeError> {
+    detail_from_status(status).and_then(|d| node_error_of(&d))
 }

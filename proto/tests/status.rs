@@ -5,8 +5,10 @@ use serde::de::DeserializeOwned;
 use tavern_proto::convert::ConvertError;
 use tavern_proto::pb::{self, ErrorKind};
 use tavern_proto::status::{
-    detail_from_status, error_from_status, error_of, status_from_error, ERROR_DETAIL_TYPE_URL,
+    detail_from_status, error_from_status, error_of, node_error_from_status, status_from_error,
+    status_from_node_error, ERROR_DETAIL_TYPE_URL,
 };
+use tavern_proto::NodeError;
 use tavern_statemachine::arena::ArenaResult;
 use tavern_statemachine::channel::ChannelNotice;
 use tavern_statemachine::character::CharacterResult;
@@ -188,6 +190,79 @@ fn statuses_without_a_readable_detail_give_no_domain_error() {
     assert_eq!(
         error_of(&unspecified),
         Err(ConvertError::new("error.kind", "is unspecified"))
+    );
+}
+
+#[test]
+fn every_node_error_keeps_its_code_and_fields_and_is_no_domain_error() {
+    let cases = [
+        (
+            NodeError::NotLeader {
+                leader_id: Some(2),
+                leader_addr: Some("10.0.0.2:7201".into()),
+            },
+            Code::Unavailable,
+        ),
+        (
+            NodeError::NotLeader {
+                leader_id: None,
+                leader_addr: None,
+            },
+            Code::Unavailable,
+        ),
+        (
+            NodeError::Unavailable("no leader elected yet".into()),
+            Code::Unavailable,
+        ),
+        (
+            NodeError::Timeout { after_ms: 2000 },
+            Code::DeadlineExceeded,
+        ),
+        (
+            NodeError::TooStale {
+                stale_ms: 900,
+                max_ms: 500,
+            },
+            Code::FailedPrecondition,
+        ),
+        (
+            NodeError::ReadLevelUnavailable("LEASE is not enabled".into()),
+            Code::FailedPrecondition,
+        ),
+        (
+            NodeError::Halted("apply failed: corrupt record".into()),
+            Code::Unavailable,
+        ),
+    ];
+    for (e, code) in cases {
+        let received = over_the_wire(&status_from_node_error(&e));
+        assert_eq!(received.code(), code, "{e:?}");
+        assert_eq!(received.message(), e.to_string());
+        assert_eq!(node_error_from_status(&received), Some(e.clone()));
+        assert_eq!(error_from_status(&received), None, "{e:?}");
+        let detail = detail_from_status(&received).expect("a detail");
+        let err = error_of(&detail).expect_err("a node error is no domain error");
+        assert_eq!(err.field, "error.kind");
+    }
+    // And a domain error is no node error.
+    let domain = over_the_wire(&status_from_error(&Error::PlayerNotFound));
+    assert_eq!(node_error_from_status(&domain), None);
+}
+
+#[test]
+fn a_not_leader_detail_names_the_leader() {
+    let status = status_from_node_error(&NodeError::NotLeader {
+        leader_id: Some(3),
+        leader_addr: Some("10.0.0.3:7201".into()),
+    });
+    assert_eq!(
+        detail_from_status(&over_the_wire(&status)),
+        Some(pb::ErrorDetail {
+            kind: ErrorKind::NotLeader as i32,
+            leader_id: Some(3),
+            leader_addr: Some("10.0.0.3:7201".into()),
+            ..Default::default()
+        })
     );
 }
 

@@ -28,31 +28,9 @@ pub struct Served {
     pub applied_index: u64,
 }
 
-/// Why a node could not serve a call (nothing about the domain: those are in `Written` and
-/// `Served`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NodeError {
-    /// This node is not the leader and did not forward the call; `leader_addr` is the client
-    /// address of the leader when known.
-    #[error("not the leader; leader is node {leader_id:?} at {leader_addr:?}")]
-    NotLeader { leader_id: Option<u64>, leader_addr: Option<String> },
-    /// No leader, no quorum, shutting down, or a forward that failed.
-    #[error("unavailable: {0}")]
-    Unavailable(String),
-    /// The call did not finish within its deadline; a write's fate is unknown (retry it with
-    /// the same request id).
-    #[error("deadline exceeded after {after_ms} ms")]
-    Timeout { after_ms: u64 },
-    /// A `STALE(max_ms)` read on a node whose data is older than that.
-    #[error("data on this node is {stale_ms} ms old, more than the {max_ms} ms allowed")]
-    TooStale { stale_ms: u64, max_ms: u64 },
-    /// A read level this node does not serve (e.g. `LEASE` when not enabled in the config).
-    #[error("read level not available: {0}")]
-    ReadLevelUnavailable(String),
-    /// The node stopped applying (a fatal apply error) and serves nothing more.
-    #[error("node halted: {0}")]
-    Halted(String),
-}
+/// Why a node could not serve a call. Defined in `tavern-proto` (the client library rebuilds it
+/// from a status, and must not depend on this crate); the variants are unchanged.
+pub use tavern_proto::NodeError;
 
 /// What the gRPC domain services need from a node.
 pub trait Node: Send + Sync + 'static {

@@ -10,10 +10,13 @@
 //! mutations, `last_applied` and membership in one RocksDB `WriteBatch`.
 
 pub mod api;
-pub mod runtime_config;
+pub mod config;
 pub mod network;
 pub mod node;
+pub mod runtime_config;
+pub mod service;
 pub mod store;
+pub mod testnode;
 pub mod types;
 
 pub use node::TavernNode;

@@ -1,18 +1,21 @@
 //! `tavern`: the command line of tavern.
 //!
-//! For now it has one subcommand, `scenario`, which plays a short story against the state
-//! machine in memory. `serve`, `dev`, `status`, `member`, `snapshot`, `bench` and the importer
-//! arrive with the node and client issues (DESIGN.md "Parts").
+//! `scenario` plays a short story against the state machine in memory; `serve` reads and
+//! validates a node's config (the node runtime is not wired in yet). `dev`, `status`,
+//! `member`, `snapshot`, `bench` and the importer arrive with the node and client issues
+//! (DESIGN.md "Parts").
 //!
 //! Architecture invariant: this binary only wires things together; domain rules live in
 //! `tavern-statemachine`. It may depend on every crate; nothing depends on it.
 
 use std::io::Write;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod describe;
 mod scenario;
+mod serve;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,22 +28,35 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up: the size of the flags is of no concern.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Plays a short story (realms, gateways, logins, exactly-once retries, a lost gateway,
     /// rename and delete) against the state machine in memory, and checks every outcome.
     Scenario,
+    /// Runs one node. Today: reads the config (--config FILE, TAVERN_* variables, flags),
+    /// validates it and prints it; exits 2 on an invalid config, 1 because the node runtime
+    /// is not wired in yet (0 with --check).
+    Serve(serve::ServeArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    match cli.command {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let code = match cli.command {
         Command::Scenario => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
             scenario::run(&mut out)?;
-            out.flush()?;
+            ExitCode::SUCCESS
         }
-    }
-    Ok(())
+        Command::Serve(args) => {
+            // A variable that is not UTF-8 is skipped: every setting is text.
+            let env = std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+            serve::run(&args, env, &mut out, &mut std::io::stderr())?
+        }
+    };
+    out.flush()?;
+    Ok(code)
 }

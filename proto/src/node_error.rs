@@ -1,0 +1,35 @@
+//! Why a node could not serve a call at all, as opposed to the state machine's answer (a domain
+//! [`tavern_statemachine::Error`] is an answer).
+//!
+//! It lives in the wire crate, not in `tavern-raft`, because both sides need it: the node's
+//! services map it to a [`tonic::Status`] and the client library (`tavern-gateway`, which must
+//! not depend on the node) rebuilds it from the status to follow the leader or retry
+//! ([`crate::status::node_error_from_status`]). `tavern_raft::api` re-exports it.
+
+/// Why a node could not serve a call (nothing about the domain: those are in the answers).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeError {
+    /// This node is not the leader and did not forward the call; `leader_addr` is the client
+    /// address of the leader when known.
+    #[error("not the leader; leader is node {leader_id:?} at {leader_addr:?}")]
+    NotLeader {
+        leader_id: Option<u64>,
+        leader_addr: Option<String>,
+    },
+    /// No leader, no quorum, shutting down, or a forward that failed.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// The call did not finish within its deadline; a write's fate is unknown (retry it with
+    /// the same request id).
+    #[error("deadline exceeded after {after_ms} ms")]
+    Timeout { after_ms: u64 },
+    /// A `STALE(max_ms)` read on a node whose data is older than that.
+    #[error("data on this node is {stale_ms} ms old, more than the {max_ms} ms allowed")]
+    TooStale { stale_ms: u64, max_ms: u64 },
+    /// A read level this node does not serve (e.g. `LEASE` when not enabled in the config).
+    #[error("read level not available: {0}")]
+    ReadLevelUnavailable(String),
+    /// The node stopped applying (a fatal apply error) and serves nothing more.
+    #[error("node halted: {0}")]
+    Halted(String),
+}

@@ -1,0 +1,348 @@
+//! The node's configuration: parsed from a TOML file, environment variables and flags into a
+//! [`RawConfig`] (every setting optional), then validated into a [`NodeConfig`], the only form
+//! the runtime sees (STYLE rule 10).
+//!
+//! ```text
+//!  --config FILE ──toml──▶ RawConfig ─┐
+//!  TAVERN_* vars ──────────▶ RawConfig ─┼─ over() ──▶ RawConfig ──validate()──▶ NodeConfig
+//!  flags (tools) ──────────▶ RawConfig ─┘  (flags win, then env, then file)   or every problem
+//! ```
+//!
+//! Every setting has one name: `snake_case` in the file, `TAVERN_` + upper case in the
+//! environment, `--kebab-case` as a flag. [`SETTINGS`] lists them:
+//!
+//! | setting | default | meaning |
+//! |---|---|---|
+//! | `node_id` | required | this node's id, ≥ 1, listed in `peers`; never reused |
+//! | `cluster_id` | required | the cluster's name (1 to 64 of `A-Z a-z 0-9 . _ -`); a node refuses data of another cluster |
+//! | `raft_addr` | this node's `raft_addr` in `peers` | `IP:port` the internal Raft service listens on |
+//! | `client_addr` | this node's `client_addr` in `peers` | `IP:port` the gRPC domain services listen on |
+//! | `http_port` | none | port of the health/metrics page (not served yet) |
+//! | `data_dir` | required | the directory of this node's RocksDB database and snapshots |
+//! | `peers` | required | every voter at bootstrap: `id`, `raft_addr`, `client_addr` (`host:port`) |
+//! | `heartbeat_ms` | 50 | leader heartbeat interval |
+//! | `election_timeout_min_ms`, `election_timeout_max_ms` | 150, 300 | a follower's election timeout is drawn from this range |
+//! | `rpc_timeout_ms` | 1000 | deadline of one RPC to a peer (Raft, forwarded calls) |
+//! | `snapshot_every_entries` | 10000 | build a snapshot after this many entries since the last one |
+//! | `logs_to_keep` | 1000 | entries kept in the log behind a snapshot (slow followers catch up from them) |
+//! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
+//! | `read_lease` | false | serve `LEASE` reads on the leader |
+//!
+//! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
+//! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
+//! variables outside [`SETTINGS`] are ignored.
+//!
+//! Validation reports every problem at once, each naming the setting, its value and the rule:
+//! "election_timeout_min_ms (100) must be more than heartbeat_ms (150)".
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The prefix of every environment variable the node reads.
+pub const ENV_PREFIX: &str = "TAVERN_";
+
+/// Every setting, by its file name (see the module docs for env and flag names).
+pub const SETTINGS: &[&str] = &[
+    "node_id",
+    "cluster_id",
+    "raft_addr",
+    "client_addr",
+    "http_port",
+    "data_dir",
+    "peers",
+    "heartbeat_ms",
+    "election_timeout_min_ms",
+    "election_timeout_max_ms",
+    "rpc_timeout_ms",
+    "snapshot_every_entries",
+    "logs_to_keep",
+    "request_bytes_max",
+    "read_lease",
+];
+
+/// openraft's defaults: a heartbeat well inside the election timeout, so one lost heartbeat does
+/// not start an election.
+pub const HEARTBEAT_MS_DEFAULT: u64 = 50;
+pub const ELECTION_TIMEOUT_MIN_MS_DEFAULT: u64 = 150;
+pub const ELECTION_TIMEOUT_MAX_MS_DEFAULT: u64 = 300;
+pub const RPC_TIMEOUT_MS_DEFAULT: u64 = 1_000;
+pub const SNAPSHOT_EVERY_ENTRIES_DEFAULT: u64 = 10_000;
+pub const LOGS_TO_KEEP_DEFAULT: u64 = 1_000;
+/// Four times the largest valid request (a full presence batch with long world server names).
+pub const REQUEST_BYTES_MAX_DEFAULT: usize = 1024 * 1024;
+
+/// Below this the leader spends its time on heartbeats.
+pub const HEARTBEAT_MS_MIN: u64 = 10;
+/// Any timing above a minute is a typo (seconds for milliseconds), not a choice.
+pub const TIMING_MS_MAX: u64 = 60_000;
+/// A smaller limit would refuse valid requests (a presence batch of `PRESENCE_BATCH_MAX`).
+pub const REQUEST_BYTES_MAX_FLOOR: usize = 256 * 1024;
+/// A larger one lets one client hold that much memory per call for no domain reason.
+pub const REQUEST_BYTES_MAX_CEILING: usize = 64 * 1024 * 1024;
+/// Voters at bootstrap: each write waits for a majority, so more nodes only add latency.
+pub const PEERS_MAX: usize = 9;
+pub const CLUSTER_ID_BYTES_MAX: usize = 64;
+
+/// Why a config could not be read or is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{var}={value:?} is not valid: {reason}")]
+    Env {
+        var: String,
+        value: String,
+        reason: String,
+    },
+    #[error("invalid config:\n  - {}", .problems.join("\n  - "))]
+    Invalid { problems: Vec<String> },
+}
+
+/// A peer as written in the config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPeer {
+    pub id: u64,
+    pub raft_addr: String,
+    pub client_addr: String,
+}
+
+/// The config as read from one source (or several merged): every setting optional, nothing
+/// checked beyond its type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raft_addr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_addr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heartbeat_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election_timeout_min_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election_timeout_max_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rpc_timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_every_entries: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logs_to_keep: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_bytes_max: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_lease: Option<bool>,
+    /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peers: Option<Vec<RawPeer>>,
+}
+
+/// A peer of the validated config. Addresses are `host:port` (a host name or an IP), as the
+/// other nodes and the clients dial them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub raft_addr: String,
+    pub client_addr: String,
+}
+
+/// When to build a snapshot and how much log to keep behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotPolicy {
+    pub every_entries: u64,
+    pub logs_to_keep: u64,
+}
+
+/// A validated config: the only form the runtime sees. Built only by [`RawConfig::validate`]
+/// (`non_exhaustive` forbids a struct literal outside this crate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeConfig {
+    pub node_id: u64,
+    pub cluster_id: String,
+    pub raft_addr: SocketAddr,
+    pub client_addr: SocketAddr,
+    pub http_port: Option<u16>,
+    pub data_dir: PathBuf,
+    /// Every voter at bootstrap, this node included.
+    pub peers: BTreeMap<u64, Peer>,
+    pub heartbeat_ms: u64,
+    pub election_timeout_min_ms: u64,
+    pub election_timeout_max_ms: u64,
+    pub rpc_timeout_ms: u64,
+    pub snapshot: SnapshotPolicy,
+    pub request_bytes_max: usize,
+    pub read_lease: bool,
+}
+
+impl RawConfig {
+    /// Parses a TOML document; `path` only names it in errors.
+    pub fn from_toml(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads and parses a TOML file.
+    pub fn from_file(path: &Path) -> Result<RawConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        RawConfig::from_toml(&text, path)
+    }
+
+    /// The settings found in `vars` (pass `std::env::vars()`): `TAVERN_` + the setting's name
+    /// in upper case. Other variables are ignored.
+    pub fn from_env(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<RawConfig, ConfigError> {
+        let mut raw = RawConfig::default();
+        for (var, value) in vars {
+            let Some(name) = var.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let setting = name.to_ascii_lowercase();
+            if !SETTINGS.contains(&setting.as_str()) {
+                continue;
+            }
+            raw.set(&setting, &value)
+                .map_err(|reason| ConfigError::Env {
+                    var: var.clone(),
+                    value: value.clone(),
+                    reason,
+                })?;
+        }
+        Ok(raw)
+    }
+
+    /// Sets one setting from its text form (the environment's).
+    pub fn set(&mut self, setting: &str, value: &str) -> Result<(), String> {
+        fn num<T: std::str::FromStr>(value: &str) -> Result<Option<T>, String>
+        where
+            T::Err: fmt::Display,
+        {
+            value.trim().parse().map(Some).map_err(|e| format!("{e}"))
+        }
+        match setting {
+            "node_id" => self.node_id = num(value)?,
+            "cluster_id" => self.cluster_id = Some(value.to_string()),
+            "raft_addr" => self.raft_addr = Some(value.to_string()),
+            "client_addr" => self.client_addr = Some(value.to_string()),
+            "http_port" => self.http_port = num(value)?,
+            "data_dir" => self.data_dir = Some(PathBuf::from(value)),
+            "peers" => self.peers = Some(parse_peers(value)?),
+            "heartbeat_ms" => self.heartbeat_ms = num(value)?,
+            "election_timeout_min_ms" => self.election_timeout_min_ms = num(value)?,
+            "election_timeout_max_ms" => self.election_timeout_max_ms = num(value)?,
+            "rpc_timeout_ms" => self.rpc_timeout_ms = num(value)?,
+            "snapshot_every_entries" => self.snapshot_every_entries = num(value)?,
+            "logs_to_keep" => self.logs_to_keep = num(value)?,
+            "request_bytes_max" => self.request_bytes_max = num(value)?,
+            "read_lease" => self.read_lease = num(value)?,
+            other => return Err(format!("{other} is not a setting")),
+        }
+        Ok(())
+    }
+
+    /// `self`'s settings, and `base`'s where `self` has none (`peers` is taken whole).
+    pub fn over(self, base: RawConfig) -> RawConfig {
+        RawConfig {
+            node_id: self.node_id.or(base.node_id),
+            cluster_id: self.cluster_id.or(base.cluster_id),
+            raft_addr: self.raft_addr.or(base.raft_addr),
+            client_addr: self.client_addr.or(base.client_addr),
+            http_port: self.http_port.or(base.http_port),
+            data_dir: self.data_dir.or(base.data_dir),
+            heartbeat_ms: self.heartbeat_ms.or(base.heartbeat_ms),
+            election_timeout_min_ms: self
+                .election_timeout_min_ms
+                .or(base.election_timeout_min_ms),
+            election_timeout_max_ms: self
+                .election_timeout_max_ms
+                .or(base.election_timeout_max_ms),
+            rpc_timeout_ms: self.rpc_timeout_ms.or(base.rpc_timeout_ms),
+            snapshot_every_entries: self.snapshot_every_entries.or(base.snapshot_every_entries),
+            logs_to_keep: self.logs_to_keep.or(base.logs_to_keep),
+            request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
+            read_lease: self.read_lease.or(base.read_lease),
+            peers: self.peers.or(base.peers),
+        }
+    }
+}
+
+/// `ID=RAFT_ADDR/CLIENT_ADDR[,...]`, the text form of `peers`.
+pub fn parse_peers(text: &str) -> Result<Vec<RawPeer>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let bad = || format!("peer {p:?} must be ID=RAFT_ADDR/CLIENT_ADDR");
+            let (id, addrs) = p.split_once('=').ok_or_else(bad)?;
+            let (raft, client) = addrs.split_once('/').ok_or_else(bad)?;
+            let id = id.trim().parse().map_err(|_| bad())?;
+            Ok(RawPeer {
+                id,
+                raft_addr: raft.trim().to_string(),
+                client_addr: client.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+impl NodeConfig {
+    /// The config in the file format, every setting written out: what `tavern serve` prints,
+    /// and a file that validates to the same config.
+    pub fn to_toml(&self) -> String {
+        let raw = RawConfig {
+            node_id: Some(self.node_id),
+            cluster_id: Some(self.cluster_id.clone()),
+            raft_addr: Some(self.raft_addr.to_string()),
+            client_addr: Some(self.client_addr.to_string()),
+            http_port: self.http_port,
+            data_dir: Some(self.data_dir.clone()),
+            heartbeat_ms: Some(self.heartbeat_ms),
+            election_timeout_min_ms: Some(self.election_timeout_min_ms),
+            election_timeout_max_ms: Some(self.election_timeout_max_ms),
+            rpc_timeout_ms: Some(self.rpc_timeout_ms),
+            snapshot_every_entries: Some(self.snapshot.every_entries),
+            logs_to_keep: Some(self.snapshot.logs_to_keep),
+            request_bytes_max: Some(self.request_bytes_max),
+            read_lease: Some(self.read_lease),
+            peers: Some(
+                self.peers
+                    .iter()
+                    .map(|(&id, p)| RawPeer {
+                        id,
+                        raft_addr: p.raft_addr.clone(),
+                        client_addr: p.client_addr.clone(),
+                    })
+                    .collect(),
+            ),
+        };
+        toml::to_string(&raw)
+            .expect("plain values and a UTF-8 data_dir (checked by validate) serialize to TOML")
+    }
+}
+
+mod validate;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,131 @@
+//! [`TestNode`]: a [`Node`] over the bare state machine, for tests of the layers above the node
+//! (the gRPC services, the client library) without Raft or RocksDB.
+//!
+//! It applies each write at once to a [`MemView`] under a mutex, stamping entries with a manual
+//! clock; the applied index counts the entries, as a one-node log would. It can also be told
+//! to refuse every call with a given [`NodeError`], so a test can see how each refusal reaches
+//! a client. Nothing here waits: a read at a level it cannot serve is refused, not delayed.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use tavern_proto::ReadLevel;
+use tavern_statemachine::{apply, query, Command, Entry, MemView, Query, RequestId};
+
+use crate::api::{Node, NodeError, Served, Written};
+
+/// A one-node, in-memory, synchronous [`Node`].
+#[derive(Debug)]
+pub struct TestNode {
+    // A std mutex: never held across an `.await` (nothing in here awaits).
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    view: MemView,
+    now_ms: u64,
+    applied_index: u64,
+    /// Set by a fatal apply error: the node serves nothing more.
+    halted: Option<String>,
+    /// Set by [`TestNode::refuse`].
+    refusal: Option<NodeError>,
+}
+
+impl TestNode {
+    /// An empty state whose clock reads `now_ms`.
+    pub fn new(now_ms: u64) -> Self {
+        TestNode {
+            state: Mutex::new(State {
+                view: MemView::new(),
+                now_ms,
+                applied_index: 0,
+                halted: None,
+                refusal: None,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves a consistent state: every change is one
+        // assignment after apply returned.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, ms: u64) {
+        self.lock().now_ms += ms;
+    }
+
+    /// The index of the last applied entry (0 before the first).
+    pub fn applied_index(&self) -> u64 {
+        self.lock().applied_index
+    }
+
+    /// The state's digest ([`MemView::digest`]).
+    pub fn digest(&self) -> u64 {
+        self.lock().view.digest()
+    }
+
+    /// Refuses every call with `refusal` until called again with `None`.
+    pub fn refuse(&self, refusal: Option<NodeError>) {
+        self.lock().refusal = refusal;
+    }
+
+    fn check_serving(state: &State) -> Result<(), NodeError> {
+        if let Some(refusal) = &state.refusal {
+            return Err(refusal.clone());
+        }
+        if let Some(reason) = &state.halted {
+            return Err(NodeError::Halted(reason.clone()));
+        }
+        Ok(())
+    }
+}
+
+impl Node for TestNode {
+    async fn write(
+        &self,
+        command: Command,
+        request: Option<RequestId>,
+    ) -> Result<Written, NodeError> {
+        let mut state = self.lock();
+        Self::check_serving(&state)?;
+        let mut entry = Entry::new(state.now_ms, command);
+        if let Some(request) = request {
+            entry = entry.with_request(request);
+        }
+        match apply(&state.view, &entry) {
+            Ok(applied) => {
+                state.view.write(&applied.mutations);
+                state.applied_index += 1;
+                Ok(Written {
+                    response: applied.response,
+                    applied_index: state.applied_index,
+                })
+            }
+            Err(fatal) => {
+                state.halted = Some(fatal.to_string());
+                Err(NodeError::Halted(fatal.to_string()))
+            }
+        }
+    }
+
+    async fn read(&self, q: Query, level: ReadLevel) -> Result<Served, NodeError> {
+        let state = self.lock();
+        Self::check_serving(&state)?;
+        // One node is its own leader and its data is never stale; only an index it has not
+        // reached cannot be served, and nothing will ever bring it.
+        if let ReadLevel::AtLeast { index } = level {
+            if index > state.applied_index {
+                return Err(NodeError::Unavailable(format!(
+                    "index {index} is not applied; this node applied {}",
+                    state.applied_index
+                )));
+            }
+        }
+        Ok(Served {
+            response: query(&state.view, state.now_ms, &q),
+            applied_index: state.applied_index,
+        })
+    }
+}

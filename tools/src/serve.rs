@@ -1,0 +1,231 @@
+//! `tavern serve`: one node, configured by a TOML file, `TAVERN_*` environment variables and
+//! flags (flags win, then the environment, then the file; see `tavern_raft::config`).
+//!
+//! Today it reads and validates the config and prints it; the node runtime (openraft, RocksDB,
+//! the Raft transport) is not wired in yet, so without `--check` it says so and exits 1 rather
+//! than pretend to serve. An invalid config exits 2 with every problem listed.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tavern_raft::config::{parse_peers, NodeConfig, RawConfig, RawPeer};
+
+/// Exit code of a config that cannot be read or is not valid.
+pub const EXIT_INVALID_CONFIG: u8 = 2;
+/// Exit code of a valid config while the node runtime is not wired in.
+pub const EXIT_NOT_WIRED: u8 = 1;
+
+/// The flags of `tavern serve`, one per setting (named as in the file, in kebab-case).
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// A TOML config file (see tools/examples/).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Validate the config, print it and exit 0 when it is valid.
+    #[arg(long)]
+    check: bool,
+    /// This node's id (≥ 1, listed in the peers).
+    #[arg(long)]
+    node_id: Option<u64>,
+    /// The cluster's name; a node refuses data of another cluster.
+    #[arg(long)]
+    cluster_id: Option<String>,
+    /// IP:port of the internal Raft service (default: this node's raft address in the peers).
+    #[arg(long)]
+    raft_addr: Option<String>,
+    /// IP:port of the gRPC domain services (default: this node's client address in the peers).
+    #[arg(long)]
+    client_addr: Option<String>,
+    /// Port of the health and metrics page (not served yet).
+    #[arg(long)]
+    http_port: Option<u16>,
+    /// Directory of this node's RocksDB database and snapshots.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Every voter at bootstrap: ID=RAFT_ADDR/CLIENT_ADDR, comma-separated.
+    #[arg(long, value_parser = peers_arg, value_name = "PEERS")]
+    peers: Option<PeerList>,
+    /// Leader heartbeat interval.
+    #[arg(long)]
+    heartbeat_ms: Option<u64>,
+    /// Shortest election timeout (more than the heartbeat).
+    #[arg(long)]
+    election_timeout_min_ms: Option<u64>,
+    /// Longest election timeout.
+    #[arg(long)]
+    election_timeout_max_ms: Option<u64>,
+    /// Deadline of one RPC to a peer.
+    #[arg(long)]
+    rpc_timeout_ms: Option<u64>,
+    /// Build a snapshot after this many entries.
+    #[arg(long)]
+    snapshot_every_entries: Option<u64>,
+    /// Entries kept behind a snapshot.
+    #[arg(long)]
+    logs_to_keep: Option<u64>,
+    /// Largest gRPC request accepted, in bytes.
+    #[arg(long)]
+    request_bytes_max: Option<usize>,
+    /// Serve LEASE reads on the leader (true or false).
+    #[arg(long)]
+    read_lease: Option<bool>,
+}
+
+/// `--peers`, parsed.
+#[derive(Debug, Clone)]
+struct PeerList(Vec<RawPeer>);
+
+fn peers_arg(text: &str) -> Result<PeerList, String> {
+    parse_peers(text).map(PeerList)
+}
+
+impl ServeArgs {
+    /// The settings given as flags.
+    fn raw(&self) -> RawConfig {
+        RawConfig {
+            node_id: self.node_id,
+            cluster_id: self.cluster_id.clone(),
+            raft_addr: self.raft_addr.clone(),
+            client_addr: self.client_addr.clone(),
+            http_port: self.http_port,
+            data_dir: self.data_dir.clone(),
+            peers: self.peers.clone().map(|p| p.0),
+            heartbeat_ms: self.heartbeat_ms,
+            election_timeout_min_ms: self.election_timeout_min_ms,
+            election_timeout_max_ms: self.election_timeout_max_ms,
+            rpc_timeout_ms: self.rpc_timeout_ms,
+            snapshot_every_entries: self.snapshot_every_entries,
+            logs_to_keep: self.logs_to_keep,
+            request_bytes_max: self.request_bytes_max,
+            read_lease: self.read_lease,
+        }
+    }
+
+    /// File, then environment, then flags, validated.
+    fn load(
+        &self,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<NodeConfig, tavern_raft::config::ConfigError> {
+        let file = match &self.config {
+            Some(path) => RawConfig::from_file(path)?,
+            None => RawConfig::default(),
+        };
+        let env = RawConfig::from_env(env)?;
+        self.raw().over(env.over(file)).validate()
+    }
+}
+
+/// Runs `tavern serve`, writing the config to `out` and problems to `err`.
+pub fn run(
+    args: &ServeArgs,
+    env: impl IntoIterator<Item = (String, String)>,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> std::io::Result<ExitCode> {
+    let config = match args.load(env) {
+        Ok(config) => config,
+        Err(e) => {
+            writeln!(err, "tavern serve: {e}")?;
+            return Ok(ExitCode::from(EXIT_INVALID_CONFIG));
+        }
+    };
+    writeln!(out, "# the validated config of node {}", config.node_id)?;
+    write!(out, "{}", config.to_toml())?;
+    if args.check {
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        err,
+        "tavern serve: the config is valid, but the node runtime (openraft, RocksDB, the Raft \
+         transport) is not wired into this binary yet; nothing was started. Use --check to \
+         only validate a config."
+    )?;
+    Ok(ExitCode::from(EXIT_NOT_WIRED))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(n: u32) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("examples/three-nodes/node{n}.toml"))
+    }
+
+    fn run_with(args: ServeArgs, env: &[(&str, &str)]) -> (ExitCode, String, String) {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run(&args, env, &mut out, &mut err).expect("writing to a Vec");
+        let text = |b: Vec<u8>| String::from_utf8(b).expect("UTF-8 output");
+        (code, text(out), text(err))
+    }
+
+    #[test]
+    fn every_example_config_is_valid() {
+        for n in 1..=3 {
+            let args = ServeArgs {
+                config: Some(example(n)),
+                check: true,
+                ..ServeArgs::default()
+            };
+            let (code, out, err) = run_with(args, &[]);
+            assert_eq!(code, ExitCode::SUCCESS, "node{n}: {err}");
+            assert!(out.contains(&format!("node_id = {n}\n")), "{out}");
+        }
+    }
+
+    #[test]
+    fn without_check_it_says_the_runtime_is_not_wired_and_fails() {
+        let args = ServeArgs {
+            config: Some(example(1)),
+            ..ServeArgs::default()
+        };
+        let (code, out, err) = run_with(args, &[]);
+        assert_eq!(code, ExitCode::from(EXIT_NOT_WIRED));
+        assert!(
+            out.starts_with("# the validated config of node 1\n"),
+            "{out}"
+        );
+        assert!(err.contains("not wired into this binary yet"), "{err}");
+    }
+
+    #[test]
+    fn flags_win_over_env_over_file_and_problems_exit_2() {
+        let args = ServeArgs {
+            config: Some(example(1)),
+            check: true,
+            heartbeat_ms: Some(400),
+            ..ServeArgs::default()
+        };
+        let (code, out, err) = run_with(args, &[("TAVERN_HEARTBEAT_MS", "20")]);
+        assert_eq!(code, ExitCode::from(EXIT_INVALID_CONFIG), "{out}");
+        assert_eq!(
+            err,
+            "tavern serve: invalid config:\n  \
+             - election_timeout_min_ms (150) must be more than heartbeat_ms (400)\n"
+        );
+
+        let args = ServeArgs {
+            config: Some(example(1)),
+            check: true,
+            ..ServeArgs::default()
+        };
+        let (code, out, _) = run_with(args, &[("TAVERN_HEARTBEAT_MS", "20")]);
+        assert_eq!(code, ExitCode::SUCCESS);
+        assert!(out.contains("heartbeat_ms = 20\n"), "{out}");
+    }
+
+    #[test]
+    fn a_missing_file_exits_2_naming_it() {
+        let args = ServeArgs {
+            config: Some(PathBuf::from("/nonexistent/node.toml")),
+            ..ServeArgs::default()
+        };
+        let (code, _, err) = run_with(args, &[]);
+        assert_eq!(code, ExitCode::from(EXIT_INVALID_CONFIG));
+        assert!(
+            err.starts_with("tavern serve: cannot read config file /nonexistent/node.toml: "),
+            "{err}"
+        );
+    }
+}
