@@ -251,8 +251,8 @@ async fn three_nodes_replicate_survive_a_follower_restart_and_a_full_restart() {
     assert_eq!(character_name(&jaina).as_deref(), Some("Jaina"));
 
     // --- Every replica holds the same bytes.
-    let digests = digests(&cluster, w.applied_index).await;
-    assert_eq!(digests.len(), 1, "one state on every node: {digests:?}");
+    let states = digests(&cluster, w.applied_index).await;
+    assert_eq!(states.len(), 1, "one state on every node: {states:?}");
 
     // --- Restart all three: the data is still there.
     for id in [1, 2, 3] {
