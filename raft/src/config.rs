@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::store::snapshot::SNAPSHOT_CHUNK_BYTES_MAX;
 use crate::types::{Member, NodeId};
 
 /// Defaults, each a named value with its unit.
@@ -45,6 +46,8 @@ pub struct NodeConfig {
     pub connect_timeout_ms: u64,
     /// Bound on a whole snapshot transfer to a peer.
     pub snapshot_timeout_ms: u64,
+    /// Size of the chunks a snapshot is sent in, at most `SNAPSHOT_CHUNK_BYTES_MAX`.
+    pub snapshot_chunk_bytes: usize,
     /// Bound on a write, from propose to applied on this node.
     pub write_timeout_ms: u64,
     /// Bound on the wait of a read (`AT_LEAST` apply, read index confirmation).
@@ -68,6 +71,7 @@ impl NodeConfig {
             logs_kept_after_snapshot: LOGS_KEPT_AFTER_SNAPSHOT_DEFAULT,
             connect_timeout_ms: CONNECT_TIMEOUT_MS_DEFAULT,
             snapshot_timeout_ms: SNAPSHOT_TIMEOUT_MS_DEFAULT,
+            snapshot_chunk_bytes: SNAPSHOT_CHUNK_BYTES_MAX,
             write_timeout_ms: WRITE_TIMEOUT_MS_DEFAULT,
             read_timeout_ms: READ_TIMEOUT_MS_DEFAULT,
             lease_reads: false,
@@ -103,6 +107,12 @@ impl NodeConfig {
             if v == 0 {
                 return Err(ConfigError::Zero { name });
             }
+        }
+        if self.snapshot_chunk_bytes == 0 || self.snapshot_chunk_bytes > SNAPSHOT_CHUNK_BYTES_MAX {
+            return Err(ConfigError::ChunkBytes {
+                value: self.snapshot_chunk_bytes,
+                max: SNAPSHOT_CHUNK_BYTES_MAX,
+            });
         }
         let snapshot_policy = match self.snapshot_every_entries {
             0 => openraft::SnapshotPolicy::Never,
@@ -160,6 +170,8 @@ pub enum ConfigError {
         what: &'static str,
         addr: String,
     },
+    #[error("snapshot_chunk_bytes {value} must be in 1..={max}")]
+    ChunkBytes { value: usize, max: usize },
     #[error("{name} must be above 0")]
     Zero { name: &'static str },
     #[error(

@@ -88,6 +88,7 @@ impl TavernNode {
             id,
             Duration::from_millis(c.connect_timeout_ms),
             Duration::from_millis(c.snapshot_timeout_ms),
+            c.snapshot_chunk_bytes,
         );
         let raft = openraft::Raft::new(id, config.raft(), network, log, sm)
             .await

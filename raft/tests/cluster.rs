@@ -8,6 +8,7 @@ use tavern_proto::convert::ReadLevel;
 use tavern_raft::api::{Node, NodeError, Served, Written};
 use tavern_raft::config::NodeConfig;
 use tavern_raft::types::{Member, NodeId};
+use openraft::async_runtime::watch::WatchReceiver as _;
 use tavern_raft::TavernNode;
 use tavern_statemachine::account::AccountCommand;
 use tavern_statemachine::character::{
@@ -31,12 +32,19 @@ struct Cluster {
     dirs: BTreeMap<NodeId, TempDir>,
     peers: BTreeMap<NodeId, Member>,
     nodes: BTreeMap<NodeId, TavernNode>,
+    /// Adjusts each node's config before it starts.
+    tune: fn(&mut NodeConfig),
     /// Client ports are reserved (bound, never served) so the addresses are real.
     _client_ports: Vec<std::net::TcpListener>,
 }
 
 impl Cluster {
-    async fn new(ids: &[NodeId]) -> Cluster {
+    async fn new(ids: &[NodeId], tune: fn(&mut NodeConfig)) -> Cluster {
+        // Logs on demand: RUST_LOG=tavern_raft=info cargo test -p tavern-raft --test cluster
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let mut peers = BTreeMap::new();
         let mut listeners = BTreeMap::new();
         let mut client_ports = Vec::new();
@@ -61,6 +69,7 @@ impl Cluster {
             dirs,
             peers,
             nodes: BTreeMap::new(),
+            tune,
             _client_ports: client_ports,
         };
         for (id, listener) in listeners {
@@ -71,7 +80,7 @@ impl Cluster {
 
     async fn start_on(&mut self, id: NodeId, listener: TcpListener) {
         let mut config = NodeConfig::new(id, self.dirs[&id].path().to_path_buf(), self.peers.clone());
-        config.snapshot_every_entries = 0;
+        (self.tune)(&mut config);
         let config = config.validate().expect("valid config");
         let node = TavernNode::start(config, listener).await.expect("node starts");
         self.nodes.insert(id, node);
@@ -147,6 +156,13 @@ fn create(id: CharacterId, account: u32, name: &str) -> Command {
     })
 }
 
+/// A letters-only name per number (game names have no digits): 100 → "heroaa", 101 → "heroab".
+fn hero(n: u32) -> String {
+    let n = n - 100;
+    let letter = |i: u32| char::from(b'a' + u8::try_from(i % 26).expect("below 26"));
+    format!("hero{}{}", letter(n / 26), letter(n))
+}
+
 fn get_character(id: CharacterId) -> Query {
     Query::Character(CharacterQuery::Get { id })
 }
@@ -163,7 +179,7 @@ fn character_name(served: &Served) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_replicate_survive_a_follower_restart_and_a_full_restart() {
     // --- Three fresh nodes bootstrap from their peer list and elect a leader.
-    let mut cluster = Cluster::new(&[1, 2, 3]).await;
+    let mut cluster = Cluster::new(&[1, 2, 3], |c| c.snapshot_every_entries = 0).await;
     let leader = cluster.leader().await;
     let followers: Vec<NodeId> = [1, 2, 3].into_iter().filter(|&i| i != leader).collect();
 
@@ -295,4 +311,93 @@ async fn digests(cluster: &Cluster, index: u64) -> std::collections::BTreeSet<u6
         out.insert(digest);
     }
     out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_behind_a_purged_log_catches_up_from_a_snapshot_sent_in_chunks() {
+    // --- A cluster that snapshots every 10 entries, keeps no log behind a snapshot, and
+    //     sends snapshots in 256-byte chunks.
+    let mut cluster = Cluster::new(&[1, 2, 3], |c| {
+        c.snapshot_every_entries = 10;
+        c.logs_kept_after_snapshot = 0;
+        c.snapshot_chunk_bytes = 256;
+    })
+    .await;
+    let leader = cluster.leader().await;
+    let down = [1, 2, 3].into_iter().find(|&i| i != leader).expect("a follower");
+    cluster.write(leader, realm()).await.expect("realm");
+    cluster
+        .write(
+            leader,
+            AccountCommand::Upsert {
+                id: 1,
+                username: "arthas".into(),
+                locale: "enUS".into(),
+            },
+        )
+        .await
+        .expect("account");
+
+    // --- One follower stops; thirty characters (ten per account, the realm's limit) later
+    //     the leader's log before them is gone.
+    cluster.stop(down).await;
+    let mut last = None;
+    for low in 100..130 {
+        let account = 10 + (low - 100) / 10;
+        if low % 10 == 0 {
+            cluster
+                .write(
+                    leader,
+                    AccountCommand::Upsert {
+                        id: account,
+                        username: hero(low),
+                        locale: "enUS".into(),
+                    },
+                )
+                .await
+                .expect("account");
+        }
+        let w = cluster
+            .write(leader, create(CharacterId::new(1, low), account, &hero(low)))
+            .await
+            .expect("character");
+        assert!(w.response.is_ok(), "{:?}", w.response);
+        last = Some(w);
+    }
+    let last = last.expect("writes");
+    cluster
+        .node(leader)
+        .raft()
+        .wait(Some(WAIT))
+        .metrics(
+            |m| m.purged.as_ref().is_some_and(|p| p.index() >= last.applied_index - 10),
+            "the leader purged its log up to its latest snapshot",
+        )
+        .await
+        .expect("the leader snapshots and purges");
+
+    // --- The follower comes back: the log it needs is gone, so it installs a snapshot.
+    cluster.start(down).await;
+    let hero = cluster
+        .read_at(down, get_character(CharacterId::new(1, 129)), last.applied_index)
+        .await;
+    assert_eq!(character_name(&hero).as_deref(), Some("Herobd"));
+    let m = cluster.node(down).raft().metrics().borrow_watched().clone();
+    assert!(
+        m.snapshot.as_ref().is_some_and(|s| s.index() >= last.applied_index - 10),
+        "the follower holds the leader's snapshot: {:?}",
+        m.snapshot
+    );
+    assert_eq!(digests(&cluster, last.applied_index).await.len(), 1);
+
+    // --- And it still has everything after a restart of its own.
+    cluster.stop(down).await;
+    cluster.start(down).await;
+    let hero = cluster
+        .read_at(down, get_character(CharacterId::new(1, 100)), last.applied_index)
+        .await;
+    assert_eq!(character_name(&hero).as_deref(), Some("Heroaa"));
+    for id in [1, 2, 3] {
+        cluster.stop(id).await;
+    }
 }
