@@ -35,7 +35,10 @@ pub enum NodeError {
     /// This node is not the leader and did not forward the call; `leader_addr` is the client
     /// address of the leader when known.
     #[error("not the leader; leader is node {leader_id:?} at {leader_addr:?}")]
-    NotLeader { leader_id: Option<u64>, leader_addr: Option<String> },
+    NotLeader {
+        leader_id: Option<u64>,
+        leader_addr: Option<String>,
+    },
     /// No leader, no quorum, shutting down, or a forward that failed.
     #[error("unavailable: {0}")]
     Unavailable(String),

@@ -88,7 +88,10 @@ impl NodeConfig {
         }
         for (id, m) in &self.peers {
             for (what, addr) in [("raft_addr", &m.raft_addr), ("client_addr", &m.client_addr)] {
-                if addr.rsplit_once(':').is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err()) {
+                if addr
+                    .rsplit_once(':')
+                    .is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
+                {
                     return Err(ConfigError::Address {
                         id: *id,
                         what,
@@ -215,11 +218,20 @@ mod tests {
 
         let mut c = ok.clone();
         c.election_timeout_min_ms = 50;
-        let e = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("heartbeat_ms 100, election_timeout_min_ms 50"), "{e}");
+        let e = c
+            .validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("heartbeat_ms 100, election_timeout_min_ms 50"),
+            "{e}"
+        );
 
         let mut c = ok.clone();
-        c.peers.values_mut().for_each(|m| m.raft_addr = "nowhere".into());
+        c.peers
+            .values_mut()
+            .for_each(|m| m.raft_addr = "nowhere".into());
         assert_eq!(
             c.validate().err().map(|e| e.to_string()),
             Some("node 1: raft_addr \"nowhere\" is not host:port".to_string())

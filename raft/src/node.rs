@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use openraft::errors::{ClientWriteError, LinearizableReadError, RaftError};
 use openraft::async_runtime::watch::WatchReceiver as _;
+use openraft::errors::{ClientWriteError, LinearizableReadError, RaftError};
 use openraft::{Instant as _, ReadPolicy};
 use tavern_proto::convert::ReadLevel;
 use tavern_statemachine::{Command, Entry, Query, RequestId};
@@ -70,13 +70,21 @@ struct Inner {
     last_stamp_ms: AtomicU64,
     /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
     /// across an `.await`.
-    server: Mutex<Option<(oneshot::Sender<()>, JoinHandle<Result<(), tonic::transport::Error>>)>>,
+    server: Mutex<
+        Option<(
+            oneshot::Sender<()>,
+            JoinHandle<Result<(), tonic::transport::Error>>,
+        )>,
+    >,
 }
 
 impl TavernNode {
     /// Opens the store, starts openraft, serves the internal Raft service on `raft_listener`
     /// and bootstraps a fresh cluster from the peer list (see the module header).
-    pub async fn start(config: ValidNodeConfig, raft_listener: TcpListener) -> Result<Self, StartError> {
+    pub async fn start(
+        config: ValidNodeConfig,
+        raft_listener: TcpListener,
+    ) -> Result<Self, StartError> {
         let c = config.node();
         let id = c.id;
         let (log, sm) = store::open(&c.data_dir).map_err(|source| StartError::Store {
@@ -204,7 +212,11 @@ impl TavernNode {
         }
     }
 
-    fn leader_addr(&self, leader_id: Option<NodeId>, node: Option<crate::types::Member>) -> NodeError {
+    fn leader_addr(
+        &self,
+        leader_id: Option<NodeId>,
+        node: Option<crate::types::Member>,
+    ) -> NodeError {
         NodeError::NotLeader {
             leader_id,
             leader_addr: node.map(|m| m.client_addr),
@@ -219,7 +231,9 @@ impl TavernNode {
         let outcome = match tokio::time::timeout(Duration::from_millis(timeout_ms), wait).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(_)) => Err(NodeError::Unavailable("the state machine stopped".into())),
-            Err(_) => Err(NodeError::Timeout { after_ms: timeout_ms }),
+            Err(_) => Err(NodeError::Timeout {
+                after_ms: timeout_ms,
+            }),
         };
         outcome
     }
@@ -231,7 +245,9 @@ impl TavernNode {
             self.inner.raft.ensure_linearizable(policy),
         )
         .await
-        .map_err(|_| NodeError::Timeout { after_ms: timeout_ms })?;
+        .map_err(|_| NodeError::Timeout {
+            after_ms: timeout_ms,
+        })?;
         match r {
             Ok(_) => Ok(()),
             Err(RaftError::APIError(LinearizableReadError::ForwardToLeader(f))) => {
@@ -258,7 +274,11 @@ impl TavernNode {
 }
 
 impl Node for TavernNode {
-    async fn write(&self, command: Command, request: Option<RequestId>) -> Result<Written, NodeError> {
+    async fn write(
+        &self,
+        command: Command,
+        request: Option<RequestId>,
+    ) -> Result<Written, NodeError> {
         self.halted()?;
         let entry = Entry {
             time_ms: self.stamp(),
@@ -271,7 +291,9 @@ impl Node for TavernNode {
             self.inner.raft.client_write(Proposal(entry)),
         )
         .await
-        .map_err(|_| NodeError::Timeout { after_ms: timeout_ms })?;
+        .map_err(|_| NodeError::Timeout {
+            after_ms: timeout_ms,
+        })?;
         match r {
             Ok(resp) => match resp.data.response {
                 Some(response) => Ok(Written {

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use openraft::async_runtime::watch::WatchReceiver as _;
 use tavern_proto::convert::ReadLevel;
 use tavern_raft::api::{Node, NodeError, Served, Written};
 use tavern_raft::config::NodeConfig;
 use tavern_raft::types::{Member, NodeId};
-use openraft::async_runtime::watch::WatchReceiver as _;
 use tavern_raft::TavernNode;
 use tavern_statemachine::account::AccountCommand;
 use tavern_statemachine::character::{
@@ -79,10 +79,13 @@ impl Cluster {
     }
 
     async fn start_on(&mut self, id: NodeId, listener: TcpListener) {
-        let mut config = NodeConfig::new(id, self.dirs[&id].path().to_path_buf(), self.peers.clone());
+        let mut config =
+            NodeConfig::new(id, self.dirs[&id].path().to_path_buf(), self.peers.clone());
         (self.tune)(&mut config);
         let config = config.validate().expect("valid config");
-        let node = TavernNode::start(config, listener).await.expect("node starts");
+        let node = TavernNode::start(config, listener)
+            .await
+            .expect("node starts");
         self.nodes.insert(id, node);
     }
 
@@ -216,15 +219,23 @@ async fn three_nodes_replicate_survive_a_follower_restart_and_a_full_restart() {
             .await;
         assert_eq!(
             realm.response,
-            Ok(QueryResponse::Realm(RealmQueryResponse::Realm(Some(Realm {
-                id: 1,
-                name: "Lordaeron".into(),
-                cross_realm: false,
-            })))),
+            Ok(QueryResponse::Realm(RealmQueryResponse::Realm(Some(
+                Realm {
+                    id: 1,
+                    name: "Lordaeron".into(),
+                    cross_realm: false,
+                }
+            )))),
             "realm on node {id}"
         );
-        let arthas = cluster.read_at(id, get_character(ARTHAS), w.applied_index).await;
-        assert_eq!(character_name(&arthas).as_deref(), Some("Arthas"), "node {id}");
+        let arthas = cluster
+            .read_at(id, get_character(ARTHAS), w.applied_index)
+            .await;
+        assert_eq!(
+            character_name(&arthas).as_deref(),
+            Some("Arthas"),
+            "node {id}"
+        );
         assert!(arthas.applied_index >= w.applied_index);
     }
 
@@ -263,7 +274,9 @@ async fn three_nodes_replicate_survive_a_follower_restart_and_a_full_restart() {
         .await
         .expect("written with one follower down");
     cluster.start(down).await;
-    let jaina = cluster.read_at(down, get_character(JAINA), w.applied_index).await;
+    let jaina = cluster
+        .read_at(down, get_character(JAINA), w.applied_index)
+        .await;
     assert_eq!(character_name(&jaina).as_deref(), Some("Jaina"));
 
     // --- Every replica holds the same bytes.
@@ -279,10 +292,22 @@ async fn three_nodes_replicate_survive_a_follower_restart_and_a_full_restart() {
     }
     let leader = cluster.leader().await;
     for id in [1, 2, 3] {
-        let arthas = cluster.read_at(id, get_character(ARTHAS), w.applied_index).await;
-        let jaina = cluster.read_at(id, get_character(JAINA), w.applied_index).await;
-        assert_eq!(character_name(&arthas).as_deref(), Some("Arthas"), "node {id}");
-        assert_eq!(character_name(&jaina).as_deref(), Some("Jaina"), "node {id}");
+        let arthas = cluster
+            .read_at(id, get_character(ARTHAS), w.applied_index)
+            .await;
+        let jaina = cluster
+            .read_at(id, get_character(JAINA), w.applied_index)
+            .await;
+        assert_eq!(
+            character_name(&arthas).as_deref(),
+            Some("Arthas"),
+            "node {id}"
+        );
+        assert_eq!(
+            character_name(&jaina).as_deref(),
+            Some("Jaina"),
+            "node {id}"
+        );
     }
     let after = cluster
         .write(leader, realm())
@@ -324,7 +349,10 @@ async fn a_follower_behind_a_purged_log_catches_up_from_a_snapshot_sent_in_chunk
     })
     .await;
     let leader = cluster.leader().await;
-    let down = [1, 2, 3].into_iter().find(|&i| i != leader).expect("a follower");
+    let down = [1, 2, 3]
+        .into_iter()
+        .find(|&i| i != leader)
+        .expect("a follower");
     cluster.write(leader, realm()).await.expect("realm");
     cluster
         .write(
@@ -358,7 +386,10 @@ async fn a_follower_behind_a_purged_log_catches_up_from_a_snapshot_sent_in_chunk
                 .expect("account");
         }
         let w = cluster
-            .write(leader, create(CharacterId::new(1, low), account, &hero(low)))
+            .write(
+                leader,
+                create(CharacterId::new(1, low), account, &hero(low)),
+            )
             .await
             .expect("character");
         assert!(w.response.is_ok(), "{:?}", w.response);
@@ -370,7 +401,11 @@ async fn a_follower_behind_a_purged_log_catches_up_from_a_snapshot_sent_in_chunk
         .raft()
         .wait(Some(WAIT))
         .metrics(
-            |m| m.purged.as_ref().is_some_and(|p| p.index() >= last.applied_index - 10),
+            |m| {
+                m.purged
+                    .as_ref()
+                    .is_some_and(|p| p.index() >= last.applied_index - 10)
+            },
             "the leader purged its log up to its latest snapshot",
         )
         .await
@@ -379,12 +414,18 @@ async fn a_follower_behind_a_purged_log_catches_up_from_a_snapshot_sent_in_chunk
     // --- The follower comes back: the log it needs is gone, so it installs a snapshot.
     cluster.start(down).await;
     let hero = cluster
-        .read_at(down, get_character(CharacterId::new(1, 129)), last.applied_index)
+        .read_at(
+            down,
+            get_character(CharacterId::new(1, 129)),
+            last.applied_index,
+        )
         .await;
     assert_eq!(character_name(&hero).as_deref(), Some("Herobd"));
     let m = cluster.node(down).raft().metrics().borrow_watched().clone();
     assert!(
-        m.snapshot.as_ref().is_some_and(|s| s.index() >= last.applied_index - 10),
+        m.snapshot
+            .as_ref()
+            .is_some_and(|s| s.index() >= last.applied_index - 10),
         "the follower holds the leader's snapshot: {:?}",
         m.snapshot
     );
@@ -394,7 +435,11 @@ async fn a_follower_behind_a_purged_log_catches_up_from_a_snapshot_sent_in_chunk
     cluster.stop(down).await;
     cluster.start(down).await;
     let hero = cluster
-        .read_at(down, get_character(CharacterId::new(1, 100)), last.applied_index)
+        .read_at(
+            down,
+            get_character(CharacterId::new(1, 100)),
+            last.applied_index,
+        )
         .await;
     assert_eq!(character_name(&hero).as_deref(), Some("Heroaa"));
     for id in [1, 2, 3] {

@@ -74,7 +74,12 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
                     .max_decoding_message_size(RAFT_MESSAGE_BYTES_MAX)
                     .max_encoding_message_size(RAFT_MESSAGE_BYTES_MAX)
             })
-            .map_err(|e| format!("bad raft address {:?} of node {target}: {e}", node.raft_addr));
+            .map_err(|e| {
+                format!(
+                    "bad raft address {:?} of node {target}: {e}",
+                    node.raft_addr
+                )
+            });
         PeerClient {
             id: self.id,
             target,
@@ -153,9 +158,12 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.unary(RPCTypes::AppendEntries, &rpc, option.hard_ttl(), |mut c, p| async move {
-            c.append_entries(p).await
-        })
+        self.unary(
+            RPCTypes::AppendEntries,
+            &rpc,
+            option.hard_ttl(),
+            |mut c, p| async move { c.append_entries(p).await },
+        )
         .await
     }
 
@@ -164,9 +172,12 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.unary(RPCTypes::Vote, &rpc, option.hard_ttl(), |mut c, p| async move {
-            c.vote(p).await
-        })
+        self.unary(
+            RPCTypes::Vote,
+            &rpc,
+            option.hard_ttl(),
+            |mut c, p| async move { c.vote(p).await },
+        )
         .await
     }
 
@@ -175,9 +186,12 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.unary(RPCTypes::Vote, &rpc, option.hard_ttl(), |mut c, p| async move {
-            c.pre_vote(p).await
-        })
+        self.unary(
+            RPCTypes::Vote,
+            &rpc,
+            option.hard_ttl(),
+            |mut c, p| async move { c.pre_vote(p).await },
+        )
         .await
     }
 
@@ -186,9 +200,12 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         req: TransferLeaderRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<TransferLeaderResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.unary(RPCTypes::TransferLeader, &req, option.hard_ttl(), |mut c, p| async move {
-            c.transfer_leader(p).await
-        })
+        self.unary(
+            RPCTypes::TransferLeader,
+            &req,
+            option.hard_ttl(),
+            |mut c, p| async move { c.transfer_leader(p).await },
+        )
         .await
     }
 
@@ -205,8 +222,9 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         let (tx, rx) = mpsc::channel(SNAPSHOT_CHUNKS_IN_FLIGHT);
         // Owned by this call: it ends when the file is read or when the call drops `rx`.
         let chunk_bytes = self.chunk_bytes;
-        let reader =
-            tokio::task::spawn_blocking(move || send_file(snapshot.snapshot, header, chunk_bytes, tx));
+        let reader = tokio::task::spawn_blocking(move || {
+            send_file(snapshot.snapshot, header, chunk_bytes, tx)
+        });
         let call = client.install_snapshot(ReceiverStream::new(rx));
         let reply = tokio::select! {
             r = tokio::time::timeout(self.snapshot_timeout, call) => r,
