@@ -23,8 +23,11 @@
 //! | `heartbeat_ms` | 50 | leader heartbeat interval |
 //! | `election_timeout_min_ms`, `election_timeout_max_ms` | 150, 300 | a follower's election timeout is drawn from this range |
 //! | `rpc_timeout_ms` | 1000 | deadline of one RPC to a peer (Raft, forwarded calls) |
+//! | `request_timeout_ms` | 5000 | bound on a client call inside the node: a write from propose to applied, a read's wait for its index |
 //! | `snapshot_every_entries` | 10000 | build a snapshot after this many entries since the last one |
 //! | `logs_to_keep` | 1000 | entries kept in the log behind a snapshot (slow followers catch up from them) |
+//! | `snapshot_chunk_bytes` | 1 MiB | a snapshot is streamed to a follower in chunks of at most this size |
+//! | `snapshot_timeout_ms` | 600000 | bound on sending one whole snapshot to a follower |
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
 //!
@@ -58,8 +61,11 @@ pub const SETTINGS: &[&str] = &[
     "election_timeout_min_ms",
     "election_timeout_max_ms",
     "rpc_timeout_ms",
+    "request_timeout_ms",
     "snapshot_every_entries",
     "logs_to_keep",
+    "snapshot_chunk_bytes",
+    "snapshot_timeout_ms",
     "request_bytes_max",
     "read_lease",
 ];
@@ -70,6 +76,11 @@ pub const HEARTBEAT_MS_DEFAULT: u64 = 50;
 pub const ELECTION_TIMEOUT_MIN_MS_DEFAULT: u64 = 150;
 pub const ELECTION_TIMEOUT_MAX_MS_DEFAULT: u64 = 300;
 pub const RPC_TIMEOUT_MS_DEFAULT: u64 = 1_000;
+pub const REQUEST_TIMEOUT_MS_DEFAULT: u64 = 5_000;
+pub const SNAPSHOT_TIMEOUT_MS_DEFAULT: u64 = 600_000;
+/// A snapshot transfer longer than a day is a typo, not a choice.
+pub const SNAPSHOT_TIMEOUT_MS_MAX: u64 = 86_400_000;
+pub use crate::store::snapshot::SNAPSHOT_CHUNK_BYTES_MAX;
 pub const SNAPSHOT_EVERY_ENTRIES_DEFAULT: u64 = 10_000;
 pub const LOGS_TO_KEEP_DEFAULT: u64 = 1_000;
 /// Four times the largest valid request (a full presence batch with long world server names).
@@ -142,9 +153,15 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rpc_timeout_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_every_entries: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logs_to_keep: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_chunk_bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_timeout_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_bytes_max: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,19 +171,19 @@ pub struct RawConfig {
     pub peers: Option<Vec<RawPeer>>,
 }
 
-/// A peer of the validated config. Addresses are `host:port` (a host name or an IP), as the
-/// other nodes and the clients dial them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Peer {
-    pub raft_addr: String,
-    pub client_addr: String,
-}
+/// A peer of the validated config: the raft membership's own node type. Addresses are
+/// `host:port` (a host name or an IP), as the other nodes and the clients dial them.
+pub type Peer = crate::types::Member;
 
 /// When to build a snapshot and how much log to keep behind it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotPolicy {
     pub every_entries: u64,
     pub logs_to_keep: u64,
+    /// Chunk size of a snapshot stream, 1 to [`SNAPSHOT_CHUNK_BYTES_MAX`].
+    pub chunk_bytes: usize,
+    /// Bound on sending one whole snapshot to a follower.
+    pub timeout_ms: u64,
 }
 
 /// A validated config: the only form the runtime sees. Built only by [`RawConfig::validate`]
@@ -186,6 +203,7 @@ pub struct NodeConfig {
     pub election_timeout_min_ms: u64,
     pub election_timeout_max_ms: u64,
     pub rpc_timeout_ms: u64,
+    pub request_timeout_ms: u64,
     pub snapshot: SnapshotPolicy,
     pub request_bytes_max: usize,
     pub read_lease: bool,
@@ -253,8 +271,11 @@ impl RawConfig {
             "election_timeout_min_ms" => self.election_timeout_min_ms = num(value)?,
             "election_timeout_max_ms" => self.election_timeout_max_ms = num(value)?,
             "rpc_timeout_ms" => self.rpc_timeout_ms = num(value)?,
+            "request_timeout_ms" => self.request_timeout_ms = num(value)?,
             "snapshot_every_entries" => self.snapshot_every_entries = num(value)?,
             "logs_to_keep" => self.logs_to_keep = num(value)?,
+            "snapshot_chunk_bytes" => self.snapshot_chunk_bytes = num(value)?,
+            "snapshot_timeout_ms" => self.snapshot_timeout_ms = num(value)?,
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
             other => return Err(format!("{other} is not a setting")),
@@ -279,11 +300,42 @@ impl RawConfig {
                 .election_timeout_max_ms
                 .or(base.election_timeout_max_ms),
             rpc_timeout_ms: self.rpc_timeout_ms.or(base.rpc_timeout_ms),
+            request_timeout_ms: self.request_timeout_ms.or(base.request_timeout_ms),
             snapshot_every_entries: self.snapshot_every_entries.or(base.snapshot_every_entries),
             logs_to_keep: self.logs_to_keep.or(base.logs_to_keep),
+            snapshot_chunk_bytes: self.snapshot_chunk_bytes.or(base.snapshot_chunk_bytes),
+            snapshot_timeout_ms: self.snapshot_timeout_ms.or(base.snapshot_timeout_ms),
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
             peers: self.peers.or(base.peers),
+        }
+    }
+}
+
+impl RawConfig {
+    /// The settings that say who node `node_id` of `peers` is, every other setting left to its
+    /// default: what `tavern dev` and the tests start a node with.
+    pub fn for_node(
+        cluster_id: &str,
+        node_id: u64,
+        data_dir: &Path,
+        peers: &BTreeMap<u64, Peer>,
+    ) -> RawConfig {
+        RawConfig {
+            node_id: Some(node_id),
+            cluster_id: Some(cluster_id.to_string()),
+            data_dir: Some(data_dir.to_path_buf()),
+            peers: Some(
+                peers
+                    .iter()
+                    .map(|(&id, p)| RawPeer {
+                        id,
+                        raft_addr: p.raft_addr.clone(),
+                        client_addr: p.client_addr.clone(),
+                    })
+                    .collect(),
+            ),
+            ..RawConfig::default()
         }
     }
 }
@@ -322,8 +374,11 @@ impl NodeConfig {
             election_timeout_min_ms: Some(self.election_timeout_min_ms),
             election_timeout_max_ms: Some(self.election_timeout_max_ms),
             rpc_timeout_ms: Some(self.rpc_timeout_ms),
+            request_timeout_ms: Some(self.request_timeout_ms),
             snapshot_every_entries: Some(self.snapshot.every_entries),
             logs_to_keep: Some(self.snapshot.logs_to_keep),
+            snapshot_chunk_bytes: Some(self.snapshot.chunk_bytes),
+            snapshot_timeout_ms: Some(self.snapshot.timeout_ms),
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
             peers: Some(

@@ -1,7 +1,8 @@
 //! tavern-raft: the replicated node: openraft, the RocksDB log and state stores, snapshots,
 //! the internal Raft service and the node runtime.
 //!
-//! Entry points: [`node::TavernNode`] (start a node from a validated [`runtime_config::NodeConfig`]),
+//! Entry points: [`node::TavernNode`] (start a node from a validated
+//! [`config::NodeConfig`]),
 //! [`api::Node`] (what the gRPC domain services call), [`store`] (RocksDB log and state
 //! stores, snapshot files), [`network`] (openraft's RPCs over gRPC), [`types`] (the openraft
 //! type config).
@@ -13,7 +14,6 @@ pub mod api;
 pub mod config;
 pub mod network;
 pub mod node;
-pub mod runtime_config;
 pub mod service;
 pub mod store;
 pub mod testnode;

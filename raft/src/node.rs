@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use openraft::errors::{ClientWriteError, LinearizableReadError, RaftError};
 use openraft::async_runtime::watch::WatchReceiver as _;
+use openraft::errors::{ClientWriteError, LinearizableReadError, RaftError};
 use openraft::{Instant as _, ReadPolicy};
 use tavern_proto::convert::ReadLevel;
 use tavern_statemachine::{Command, Entry, Query, RequestId};
@@ -33,7 +33,7 @@ use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 
 use crate::api::{Node, NodeError, Served, Written};
-use crate::runtime_config::ValidNodeConfig;
+use crate::config::NodeConfig;
 use crate::network::pb::raft_internal_server::RaftInternalServer;
 use crate::network::{Freshness, NetworkFactory, RaftService, RAFT_MESSAGE_BYTES_MAX};
 use crate::store::{self, StateReader, StoreError};
@@ -53,6 +53,24 @@ pub enum StartError {
     Serve(String),
 }
 
+/// openraft's config from ours (already validated: openraft's own check is a second net).
+fn raft_config(c: &NodeConfig) -> Result<Arc<openraft::Config>, StartError> {
+    let raft = openraft::Config {
+        cluster_name: c.cluster_id.clone(),
+        heartbeat_interval: c.heartbeat_ms,
+        election_timeout_min: c.election_timeout_min_ms,
+        election_timeout_max: c.election_timeout_max_ms,
+        install_snapshot_timeout: c.snapshot.timeout_ms,
+        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(c.snapshot.every_entries),
+        max_in_snapshot_log_to_keep: c.snapshot.logs_to_keep,
+        enable_pre_vote: Some(true),
+        ..Default::default()
+    };
+    raft.validate()
+        .map(Arc::new)
+        .map_err(|e| StartError::Raft(format!("raft timing: {e}")))
+}
+
 /// A running node. Cheap to clone; [`TavernNode::shutdown`] stops it.
 #[derive(Debug, Clone)]
 pub struct TavernNode {
@@ -62,7 +80,7 @@ pub struct TavernNode {
 #[derive(Debug)]
 struct Inner {
     id: NodeId,
-    config: ValidNodeConfig,
+    config: NodeConfig,
     raft: Raft,
     reader: StateReader,
     freshness: Arc<Freshness>,
@@ -70,15 +88,21 @@ struct Inner {
     last_stamp_ms: AtomicU64,
     /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
     /// across an `.await`.
-    server: Mutex<Option<(oneshot::Sender<()>, JoinHandle<Result<(), tonic::transport::Error>>)>>,
+    server: Mutex<
+        Option<(
+            oneshot::Sender<()>,
+            JoinHandle<Result<(), tonic::transport::Error>>,
+        )>,
+    >,
 }
 
 impl TavernNode {
     /// Opens the store, starts openraft, serves the internal Raft service on `raft_listener`
     /// and bootstraps a fresh cluster from the peer list (see the module header).
-    pub async fn start(config: ValidNodeConfig, raft_listener: TcpListener) -> Result<Self, StartError> {
-        let c = config.node();
-        let id = c.id;
+    pub async fn start(config: NodeConfig, raft_listener: TcpListener) -> Result<Self, StartError> {
+        let c = &config;
+        let id = c.node_id;
+        let raft_config = raft_config(c)?;
         let (log, sm) = store::open(&c.data_dir).map_err(|source| StartError::Store {
             dir: c.data_dir.clone(),
             source,
@@ -86,10 +110,11 @@ impl TavernNode {
         let reader = sm.reader();
         let network = NetworkFactory::new(
             id,
-            Duration::from_millis(c.connect_timeout_ms),
-            Duration::from_millis(c.snapshot_timeout_ms),
+            Duration::from_millis(c.rpc_timeout_ms),
+            Duration::from_millis(c.snapshot.timeout_ms),
+            c.snapshot.chunk_bytes,
         );
-        let raft = openraft::Raft::new(id, config.raft(), network, log, sm)
+        let raft = openraft::Raft::new(id, raft_config, network, log, sm)
             .await
             .map_err(|e| StartError::Raft(e.to_string()))?;
 
@@ -130,7 +155,7 @@ impl TavernNode {
     /// The lowest id of the peer list initializes a node whose log is empty; every other node
     /// waits to be contacted by the leader.
     async fn bootstrap(&self) -> Result<(), StartError> {
-        let peers = &self.inner.config.node().peers;
+        let peers = &self.inner.config.peers;
         if peers.keys().next() != Some(&self.inner.id) {
             return Ok(());
         }
@@ -203,7 +228,11 @@ impl TavernNode {
         }
     }
 
-    fn leader_addr(&self, leader_id: Option<NodeId>, node: Option<crate::types::Member>) -> NodeError {
+    fn leader_addr(
+        &self,
+        leader_id: Option<NodeId>,
+        node: Option<crate::types::Member>,
+    ) -> NodeError {
         NodeError::NotLeader {
             leader_id,
             leader_addr: node.map(|m| m.client_addr),
@@ -212,25 +241,29 @@ impl TavernNode {
 
     /// Waits until this node applied `index`, at most the read timeout.
     async fn wait_applied(&self, index: u64) -> Result<(), NodeError> {
-        let timeout_ms = self.inner.config.node().read_timeout_ms;
+        let timeout_ms = self.inner.config.request_timeout_ms;
         let mut applied = self.inner.reader.applied();
         let wait = applied.wait_for(|a| a.is_some_and(|a| a >= index));
         let outcome = match tokio::time::timeout(Duration::from_millis(timeout_ms), wait).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(_)) => Err(NodeError::Unavailable("the state machine stopped".into())),
-            Err(_) => Err(NodeError::Timeout { after_ms: timeout_ms }),
+            Err(_) => Err(NodeError::Timeout {
+                after_ms: timeout_ms,
+            }),
         };
         outcome
     }
 
     async fn linearize(&self, policy: ReadPolicy) -> Result<(), NodeError> {
-        let timeout_ms = self.inner.config.node().read_timeout_ms;
+        let timeout_ms = self.inner.config.request_timeout_ms;
         let r = tokio::time::timeout(
             Duration::from_millis(timeout_ms),
             self.inner.raft.ensure_linearizable(policy),
         )
         .await
-        .map_err(|_| NodeError::Timeout { after_ms: timeout_ms })?;
+        .map_err(|_| NodeError::Timeout {
+            after_ms: timeout_ms,
+        })?;
         match r {
             Ok(_) => Ok(()),
             Err(RaftError::APIError(LinearizableReadError::ForwardToLeader(f))) => {
@@ -257,20 +290,26 @@ impl TavernNode {
 }
 
 impl Node for TavernNode {
-    async fn write(&self, command: Command, request: Option<RequestId>) -> Result<Written, NodeError> {
+    async fn write(
+        &self,
+        command: Command,
+        request: Option<RequestId>,
+    ) -> Result<Written, NodeError> {
         self.halted()?;
         let entry = Entry {
             time_ms: self.stamp(),
             request,
             command,
         };
-        let timeout_ms = self.inner.config.node().write_timeout_ms;
+        let timeout_ms = self.inner.config.request_timeout_ms;
         let r = tokio::time::timeout(
             Duration::from_millis(timeout_ms),
             self.inner.raft.client_write(Proposal(entry)),
         )
         .await
-        .map_err(|_| NodeError::Timeout { after_ms: timeout_ms })?;
+        .map_err(|_| NodeError::Timeout {
+            after_ms: timeout_ms,
+        })?;
         match r {
             Ok(resp) => match resp.data.response {
                 Some(response) => Ok(Written {
@@ -298,12 +337,12 @@ impl Node for TavernNode {
         self.halted()?;
         match level {
             ReadLevel::Linearizable => self.linearize(ReadPolicy::ReadIndex).await?,
-            ReadLevel::Lease if self.inner.config.node().lease_reads => {
+            ReadLevel::Lease if self.inner.config.read_lease => {
                 self.linearize(ReadPolicy::LeaseRead).await?
             }
             ReadLevel::Lease => {
                 return Err(NodeError::ReadLevelUnavailable(
-                    "LEASE reads are not enabled on this node (config lease_reads)".into(),
+                    "LEASE reads are not enabled on this node (config read_lease)".into(),
                 ))
             }
             ReadLevel::AtLeast { index } => self.wait_applied(index).await?,

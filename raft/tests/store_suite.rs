@@ -11,12 +11,11 @@ use tempfile::TempDir;
 struct RocksBuilder;
 
 impl StoreBuilder<TypeConfig, LogStore, StateMachine, TempDir> for RocksBuilder {
-    async fn build(
-        &self,
-    ) -> Result<(TempDir, LogStore, StateMachine), StorageError<TypeConfig>> {
-        let dir = tempfile::tempdir().map_err(|e| StorageError::write(ErrorSource::from_error(&e)))?;
-        let (log, sm) =
-            store::open(dir.path()).map_err(|e| StorageError::write(ErrorSource::from_error(&e)))?;
+    async fn build(&self) -> Result<(TempDir, LogStore, StateMachine), StorageError<TypeConfig>> {
+        let dir =
+            tempfile::tempdir().map_err(|e| StorageError::write(ErrorSource::from_error(&e)))?;
+        let (log, sm) = store::open(dir.path())
+            .map_err(|e| StorageError::write(ErrorSource::from_error(&e)))?;
         Ok((dir, log, sm))
     }
 }

@@ -14,16 +14,34 @@ impl RawConfig {
     pub fn validate(self) -> Result<NodeConfig, ConfigError> {
         let mut v = Problems::default();
         let identity = check_identity(&mut v, &self);
-        let [heartbeat_ms, election_timeout_min_ms, election_timeout_max_ms, rpc_timeout_ms] =
+        let [heartbeat_ms, election_timeout_min_ms, election_timeout_max_ms, rpc_timeout_ms, request_timeout_ms] =
             check_timing(&mut v, &self);
         let snapshot = SnapshotPolicy {
             every_entries: self
                 .snapshot_every_entries
                 .unwrap_or(SNAPSHOT_EVERY_ENTRIES_DEFAULT),
             logs_to_keep: self.logs_to_keep.unwrap_or(LOGS_TO_KEEP_DEFAULT),
+            chunk_bytes: self
+                .snapshot_chunk_bytes
+                .unwrap_or(SNAPSHOT_CHUNK_BYTES_MAX),
+            timeout_ms: self
+                .snapshot_timeout_ms
+                .unwrap_or(SNAPSHOT_TIMEOUT_MS_DEFAULT),
         };
         if snapshot.every_entries == 0 {
             v.push("snapshot_every_entries (0) must be at least 1".into());
+        }
+        if !(1..=SNAPSHOT_CHUNK_BYTES_MAX).contains(&snapshot.chunk_bytes) {
+            v.push(format!(
+                "snapshot_chunk_bytes ({}) must be from 1 to {SNAPSHOT_CHUNK_BYTES_MAX}",
+                snapshot.chunk_bytes
+            ));
+        }
+        if !(1..=SNAPSHOT_TIMEOUT_MS_MAX).contains(&snapshot.timeout_ms) {
+            v.push(format!(
+                "snapshot_timeout_ms ({}) must be from 1 to {SNAPSHOT_TIMEOUT_MS_MAX} (milliseconds)",
+                snapshot.timeout_ms
+            ));
         }
         let request_bytes_max = self.request_bytes_max.unwrap_or(REQUEST_BYTES_MAX_DEFAULT);
         if !(REQUEST_BYTES_MAX_FLOOR..=REQUEST_BYTES_MAX_CEILING).contains(&request_bytes_max) {
@@ -45,6 +63,7 @@ impl RawConfig {
                 election_timeout_min_ms,
                 election_timeout_max_ms,
                 rpc_timeout_ms,
+                request_timeout_ms,
                 snapshot,
                 request_bytes_max,
                 read_lease: self.read_lease.unwrap_or(false),
@@ -259,8 +278,9 @@ fn check_http_port(v: &mut Problems, port: u16, listen: [Option<SocketAddr>; 2])
     }
 }
 
-/// `[heartbeat, election min, election max, rpc timeout]` in ms, defaults filled in.
-fn check_timing(v: &mut Problems, raw: &RawConfig) -> [u64; 4] {
+/// `[heartbeat, election min, election max, rpc timeout, request timeout]` in ms, defaults
+/// filled in.
+fn check_timing(v: &mut Problems, raw: &RawConfig) -> [u64; 5] {
     let heartbeat = raw.heartbeat_ms.unwrap_or(HEARTBEAT_MS_DEFAULT);
     let min = raw
         .election_timeout_min_ms
@@ -269,6 +289,7 @@ fn check_timing(v: &mut Problems, raw: &RawConfig) -> [u64; 4] {
         .election_timeout_max_ms
         .unwrap_or(ELECTION_TIMEOUT_MAX_MS_DEFAULT);
     let rpc = raw.rpc_timeout_ms.unwrap_or(RPC_TIMEOUT_MS_DEFAULT);
+    let request = raw.request_timeout_ms.unwrap_or(REQUEST_TIMEOUT_MS_DEFAULT);
     if heartbeat < HEARTBEAT_MS_MIN {
         v.push(format!(
             "heartbeat_ms ({heartbeat}) must be at least {HEARTBEAT_MS_MIN}"
@@ -284,14 +305,17 @@ fn check_timing(v: &mut Problems, raw: &RawConfig) -> [u64; 4] {
             "election_timeout_max_ms ({max}) must be more than election_timeout_min_ms ({min})"
         ));
     }
-    if rpc == 0 {
-        v.push("rpc_timeout_ms (0) must be at least 1".into());
+    for (setting, value) in [("rpc_timeout_ms", rpc), ("request_timeout_ms", request)] {
+        if value == 0 {
+            v.push(format!("{setting} (0) must be at least 1"));
+        }
     }
     for (setting, value) in [
         ("heartbeat_ms", heartbeat),
         ("election_timeout_min_ms", min),
         ("election_timeout_max_ms", max),
         ("rpc_timeout_ms", rpc),
+        ("request_timeout_ms", request),
     ] {
         if value > TIMING_MS_MAX {
             v.push(format!(
@@ -299,5 +323,5 @@ fn check_timing(v: &mut Problems, raw: &RawConfig) -> [u64; 4] {
             ));
         }
     }
-    [heartbeat, min, max, rpc]
+    [heartbeat, min, max, rpc, request]
 }

@@ -38,16 +38,24 @@ pub struct NetworkFactory {
     id: NodeId,
     connect_timeout: Duration,
     snapshot_timeout: Duration,
+    chunk_bytes: usize,
 }
 
 impl NetworkFactory {
     /// `id` is this node (for error reports), `connect_timeout` bounds a TCP connect,
-    /// `snapshot_timeout` a whole snapshot transfer.
-    pub fn new(id: NodeId, connect_timeout: Duration, snapshot_timeout: Duration) -> Self {
+    /// `snapshot_timeout` a whole snapshot transfer, sent in chunks of `chunk_bytes` (capped at
+    /// `SNAPSHOT_CHUNK_BYTES_MAX`).
+    pub fn new(
+        id: NodeId,
+        connect_timeout: Duration,
+        snapshot_timeout: Duration,
+        chunk_bytes: usize,
+    ) -> Self {
         NetworkFactory {
             id,
             connect_timeout,
             snapshot_timeout,
+            chunk_bytes: chunk_bytes.clamp(1, SNAPSHOT_CHUNK_BYTES_MAX),
         }
     }
 }
@@ -66,12 +74,18 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
                     .max_decoding_message_size(RAFT_MESSAGE_BYTES_MAX)
                     .max_encoding_message_size(RAFT_MESSAGE_BYTES_MAX)
             })
-            .map_err(|e| format!("bad raft address {:?} of node {target}: {e}", node.raft_addr));
+            .map_err(|e| {
+                format!(
+                    "bad raft address {:?} of node {target}: {e}",
+                    node.raft_addr
+                )
+            });
         PeerClient {
             id: self.id,
             target,
             client,
             snapshot_timeout: self.snapshot_timeout,
+            chunk_bytes: self.chunk_bytes,
         }
     }
 }
@@ -83,6 +97,7 @@ pub struct PeerClient {
     target: NodeId,
     client: Result<RaftInternalClient<Channel>, String>,
     snapshot_timeout: Duration,
+    chunk_bytes: usize,
 }
 
 fn status_error(status: tonic::Status) -> RPCError<TypeConfig> {
@@ -143,9 +158,12 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.unary(RPCTypes::AppendEntries, &rpc, option.hard_ttl(), |mut c, p| async move {
-            c.append_entries(p).await
-        })
+        self.unary(
+            RPCTypes::AppendEntries,
+            &rpc,
+            option.hard_ttl(),
+            |mut c, p| async move { c.append_entries(p).await },
+        )
         .await
     }
 
@@ -154,9 +172,12 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.unary(RPCTypes::Vote, &rpc, option.hard_ttl(), |mut c, p| async move {
-            c.vote(p).await
-        })
+        self.unary(
+            RPCTypes::Vote,
+            &rpc,
+            option.hard_ttl(),
+            |mut c, p| async move { c.vote(p).await },
+        )
         .await
     }
 
@@ -165,9 +186,12 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.unary(RPCTypes::Vote, &rpc, option.hard_ttl(), |mut c, p| async move {
-            c.pre_vote(p).await
-        })
+        self.unary(
+            RPCTypes::Vote,
+            &rpc,
+            option.hard_ttl(),
+            |mut c, p| async move { c.pre_vote(p).await },
+        )
         .await
     }
 
@@ -176,9 +200,12 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         req: TransferLeaderRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<TransferLeaderResponse<TypeConfig>, RPCError<TypeConfig>> {
-        self.unary(RPCTypes::TransferLeader, &req, option.hard_ttl(), |mut c, p| async move {
-            c.transfer_leader(p).await
-        })
+        self.unary(
+            RPCTypes::TransferLeader,
+            &req,
+            option.hard_ttl(),
+            |mut c, p| async move { c.transfer_leader(p).await },
+        )
         .await
     }
 
@@ -194,7 +221,10 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
             .map_err(|e| StreamingError::Network(NetworkError::from_string(e)))?;
         let (tx, rx) = mpsc::channel(SNAPSHOT_CHUNKS_IN_FLIGHT);
         // Owned by this call: it ends when the file is read or when the call drops `rx`.
-        let reader = tokio::task::spawn_blocking(move || send_file(snapshot.snapshot, header, tx));
+        let chunk_bytes = self.chunk_bytes;
+        let reader = tokio::task::spawn_blocking(move || {
+            send_file(snapshot.snapshot, header, chunk_bytes, tx)
+        });
         let call = client.install_snapshot(ReceiverStream::new(rx));
         let reply = tokio::select! {
             r = tokio::time::timeout(self.snapshot_timeout, call) => r,
@@ -231,6 +261,7 @@ fn streaming_error(e: RPCError<TypeConfig>) -> StreamingError<TypeConfig> {
 fn send_file(
     mut file: SnapshotFile,
     header: Vec<u8>,
+    chunk_bytes: usize,
     tx: mpsc::Sender<SnapshotChunk>,
 ) -> std::io::Result<()> {
     use std::io::Seek;
@@ -243,7 +274,7 @@ fn send_file(
         return Ok(());
     }
     loop {
-        let mut data = vec![0u8; SNAPSHOT_CHUNK_BYTES_MAX];
+        let mut data = vec![0u8; chunk_bytes];
         let mut filled = 0;
         while filled < data.len() {
             let n = file.file.read(&mut data[filled..])?;

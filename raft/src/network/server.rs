@@ -95,12 +95,14 @@ impl RaftInternal for RaftService {
     }
 
     async fn vote(&self, req: Request<RaftPayload>) -> Result<Response<RaftPayload>, Status> {
-        let rpc: VoteRequest<TypeConfig> = decode(&req.into_inner().payload).map_err(bad_request)?;
+        let rpc: VoteRequest<TypeConfig> =
+            decode(&req.into_inner().payload).map_err(bad_request)?;
         reply(&self.raft.vote(rpc).await.map_err(stopped)?)
     }
 
     async fn pre_vote(&self, req: Request<RaftPayload>) -> Result<Response<RaftPayload>, Status> {
-        let rpc: VoteRequest<TypeConfig> = decode(&req.into_inner().payload).map_err(bad_request)?;
+        let rpc: VoteRequest<TypeConfig> =
+            decode(&req.into_inner().payload).map_err(bad_request)?;
         reply(&self.raft.pre_vote(rpc).await.map_err(stopped)?)
     }
 
@@ -110,7 +112,13 @@ impl RaftInternal for RaftService {
     ) -> Result<Response<RaftPayload>, Status> {
         let rpc: TransferLeaderRequest<TypeConfig> =
             decode(&req.into_inner().payload).map_err(bad_request)?;
-        reply(&self.raft.handle_transfer_leader(rpc).await.map_err(stopped)?)
+        reply(
+            &self
+                .raft
+                .handle_transfer_leader(rpc)
+                .await
+                .map_err(stopped)?,
+        )
     }
 
     async fn install_snapshot(

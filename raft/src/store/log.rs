@@ -21,7 +21,9 @@ use openraft::storage::{IOFlushed, RaftLogStorage};
 use openraft::{LogState, OptionalSend, RaftLogReader};
 use rocksdb::{Direction, IteratorMode, WriteBatch, WriteOptions};
 
-use super::{cf, decode_meta, encode_meta, Db, StoreError, CF_LOG, CF_RAFT_META, LOG_FORMAT_VERSION};
+use super::{
+    cf, decode_meta, encode_meta, Db, StoreError, CF_LOG, CF_RAFT_META, LOG_FORMAT_VERSION,
+};
 use crate::types::{LogEntry, LogId, TypeConfig, Vote};
 
 /// Appends waiting for their fsync; past this, `append` blocks until the sync thread catches up.
@@ -41,7 +43,9 @@ pub struct LogStore {
 
 impl fmt::Debug for LogStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LogStore").field("db", &self.db.path()).finish()
+        f.debug_struct("LogStore")
+            .field("db", &self.db.path())
+            .finish()
     }
 }
 
@@ -126,7 +130,10 @@ fn decode_entry(key: &[u8], bytes: &[u8]) -> Result<LogEntry, io::Error> {
         None => return Err(bad(format!("at index {index}: empty value"))),
     };
     if entry.index() != index {
-        return Err(bad(format!("stored at {index} but carries index {}", entry.index())));
+        return Err(bad(format!(
+            "stored at {index} but carries index {}",
+            entry.index()
+        )));
     }
     Ok(entry)
 }
@@ -215,7 +222,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             .flatten())
     }
 
-    async fn append<I>(&mut self, entries: I, callback: IOFlushed<TypeConfig>) -> Result<(), io::Error>
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: IOFlushed<TypeConfig>,
+    ) -> Result<(), io::Error>
     where
         I: IntoIterator<Item = LogEntry> + OptionalSend,
         I::IntoIter: OptionalSend,
@@ -246,7 +257,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let meta = cf(&self.db, CF_RAFT_META)?;
         let mut batch = WriteBatch::default();
         batch.put_cf(&meta, KEY_PURGED, encode_meta(&log_id));
-        batch.delete_range_cf(&log, index_key(0), index_key(log_id.index().saturating_add(1)));
+        batch.delete_range_cf(
+            &log,
+            index_key(0),
+            index_key(log_id.index().saturating_add(1)),
+        );
         self.db.write(batch).map_err(io::Error::other)
     }
 }

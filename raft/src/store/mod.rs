@@ -25,6 +25,8 @@ mod log;
 mod sm_snapshot;
 pub mod snapshot;
 mod state;
+#[cfg(test)]
+mod tests;
 mod view;
 
 use std::path::{Path, PathBuf};
@@ -35,8 +37,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use self::log::LogStore;
-pub use self::snapshot::{SnapshotError, SnapshotFile};
 pub use self::sm_snapshot::SnapshotBuilder;
+pub use self::snapshot::{SnapshotError, SnapshotFile};
 pub use self::state::{AppliedEvents, StateMachine, StateReader};
 pub use self::view::{BatchView, RocksView};
 

@@ -72,8 +72,13 @@ pub(super) fn current(shared: &Shared) -> Result<Option<TavernSnapshot>, StoreEr
     Ok(Some(Snapshot { meta, snapshot }))
 }
 
-/// Makes `path` the current snapshot if it is not older than the current one.
-fn promote(shared: &Shared, path: &Path, meta: &SnapshotMeta) -> Result<(), StoreError> {
+/// Makes `path` the current snapshot if it is not older than the current one (else removes
+/// it); returns where the file now is, if anywhere.
+fn promote(
+    shared: &Shared,
+    path: &Path,
+    meta: &SnapshotMeta,
+) -> Result<Option<PathBuf>, StoreError> {
     let mut guard = shared
         .current_snapshot
         .lock()
@@ -88,10 +93,13 @@ fn promote(shared: &Shared, path: &Path, meta: &SnapshotMeta) -> Result<(), Stor
             file::sync_dir(&shared.snapshot_dir)?;
         }
         *guard = Some(meta.clone());
-    } else if path != current {
-        fs::remove_file(path)?;
+        Ok(Some(current))
+    } else {
+        if path != current {
+            fs::remove_file(path)?;
+        }
+        Ok(None)
     }
-    Ok(())
 }
 
 /// Builds snapshots from a RocksDB snapshot of the state, off the async runtime.
@@ -148,8 +156,10 @@ fn build(shared: &Shared) -> Result<TavernSnapshot, StoreError> {
     drop(out);
     // Opened before the promotion, so this handle stays these bytes whatever happens to
     // `current.tsnap` next.
-    let snapshot = SnapshotFile::open(tmp.clone())?;
-    promote(shared, &tmp, &meta)?;
+    let mut snapshot = SnapshotFile::open(tmp.clone())?;
+    if let Some(path) = promote(shared, &tmp, &meta)? {
+        snapshot.path = path;
+    }
     tracing::info!(last_log_id = ?meta.last_log_id, records, "snapshot built");
     Ok(Snapshot { meta, snapshot })
 }
@@ -178,13 +188,20 @@ pub(super) fn install(
         }
     };
 
-    // The file first: a crash after this and before the switch reinstalls it at startup.
-    let adopted = if snapshot.path.parent() == Some(shared.snapshot_dir.as_path()) {
+    // The file first: a crash after this and before the switch reinstalls it at startup. A
+    // file of ours (received, or current.tsnap itself) is renamed; any other is copied from
+    // the open handle, so a path that moved meanwhile does not matter.
+    let ours =
+        snapshot.path.parent() == Some(shared.snapshot_dir.as_path()) && snapshot.path.exists();
+    let adopted = if ours {
         snapshot.path.clone()
     } else {
         let tmp = temp_path(shared, "installing");
-        fs::copy(&snapshot.path, &tmp)?;
-        fs::File::open(&tmp)?.sync_all()?;
+        let mut out = fs::File::create(&tmp)?;
+        let mut src = &snapshot.file;
+        src.rewind()?;
+        io::copy(&mut src, &mut out)?;
+        out.sync_all()?;
         tmp
     };
     promote(shared, &adopted, meta)?;

@@ -59,7 +59,11 @@ pub enum SnapshotError {
     #[error("snapshot format version {found}, this build reads {SNAPSHOT_FORMAT_VERSION}")]
     Version { found: u32 },
     #[error("{what} of {len} bytes is over the {max} byte limit")]
-    TooLarge { what: &'static str, len: u32, max: u32 },
+    TooLarge {
+        what: &'static str,
+        len: u32,
+        max: u32,
+    },
     #[error("snapshot header does not decode: {0}")]
     Header(String),
     #[error("unknown record tag {0:#04x}")]
@@ -98,7 +102,8 @@ impl<W: Write> std::fmt::Debug for SnapshotWriter<W> {
 
 impl<W: Write> SnapshotWriter<W> {
     pub fn new(out: W, meta: &SnapshotMeta) -> Result<Self, SnapshotError> {
-        let header = postcard::to_allocvec(meta).map_err(|e| SnapshotError::Header(e.to_string()))?;
+        let header =
+            postcard::to_allocvec(meta).map_err(|e| SnapshotError::Header(e.to_string()))?;
         let len = u32::try_from(header.len())
             .ok()
             .filter(|l| *l <= SNAPSHOT_HEADER_BYTES_MAX)
@@ -192,7 +197,8 @@ impl<R: Read> SnapshotReader<R> {
         }
         let len = read_len(&mut inp, &mut hasher, "header", SNAPSHOT_HEADER_BYTES_MAX)?;
         let header = read_vec(&mut inp, &mut hasher, len)?;
-        let meta = postcard::from_bytes(&header).map_err(|e| SnapshotError::Header(e.to_string()))?;
+        let meta =
+            postcard::from_bytes(&header).map_err(|e| SnapshotError::Header(e.to_string()))?;
         Ok(SnapshotReader {
             inp,
             hasher,
@@ -214,9 +220,19 @@ impl<R: Read> SnapshotReader<R> {
         let [tag] = read_array(&mut self.inp, &mut self.hasher)?;
         match tag {
             TAG_RECORD => {
-                let klen = read_len(&mut self.inp, &mut self.hasher, "key", SNAPSHOT_KEY_BYTES_MAX)?;
+                let klen = read_len(
+                    &mut self.inp,
+                    &mut self.hasher,
+                    "key",
+                    SNAPSHOT_KEY_BYTES_MAX,
+                )?;
                 let key = read_vec(&mut self.inp, &mut self.hasher, klen)?;
-                let vlen = read_len(&mut self.inp, &mut self.hasher, "value", SNAPSHOT_VALUE_BYTES_MAX)?;
+                let vlen = read_len(
+                    &mut self.inp,
+                    &mut self.hasher,
+                    "value",
+                    SNAPSHOT_VALUE_BYTES_MAX,
+                )?;
                 let value = read_vec(&mut self.inp, &mut self.hasher, vlen)?;
                 self.records += 1;
                 Ok(Some((key, value)))
@@ -246,7 +262,10 @@ impl<R: Read> SnapshotReader<R> {
     }
 }
 
-fn read_array<const N: usize>(inp: &mut impl Read, hasher: &mut Sha256) -> Result<[u8; N], SnapshotError> {
+fn read_array<const N: usize>(
+    inp: &mut impl Read,
+    hasher: &mut Sha256,
+) -> Result<[u8; N], SnapshotError> {
     let mut buf = [0u8; N];
     inp.read_exact(&mut buf)?;
     hasher.update(buf);
@@ -366,7 +385,10 @@ mod tests {
         // Another format version.
         let mut v2 = bytes;
         v2[11] = 2;
-        assert!(matches!(read_all(&v2), Err(SnapshotError::Version { found: 2 })));
+        assert!(matches!(
+            read_all(&v2),
+            Err(SnapshotError::Version { found: 2 })
+        ));
     }
 
     #[test]

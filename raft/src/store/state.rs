@@ -105,7 +105,7 @@ impl Shared {
 
 /// The state machine store. Openraft owns it; the node keeps a [`StateReader`].
 pub struct StateMachine {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 impl fmt::Debug for StateMachine {
@@ -153,7 +153,11 @@ impl StateMachine {
     /// Applies one batch; see the module header.
     fn apply_batch(&self, batch: &mut ApplyBatch) -> Result<(), io::Error> {
         let db = &self.shared.db;
-        let state = self.shared.state_cf.read().unwrap_or_else(|p| p.into_inner());
+        let state = self
+            .shared
+            .state_cf
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
         let state_cf = cf(db, &state)?;
         let meta_cf = cf(db, CF_SM_META)?;
         let mut wb = WriteBatch::default();
@@ -193,7 +197,11 @@ impl StateMachine {
         batch: &mut ApplyBatch,
     ) -> Result<Reply, String> {
         let db = &self.shared.db;
-        let state = self.shared.state_cf.read().unwrap_or_else(|p| p.into_inner());
+        let state = self
+            .shared
+            .state_cf
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
         let state_cf = cf(db, &state).map_err(|e| e.to_string())?;
         let live = RocksView::live(db, &state_cf);
         let view = BatchView {
@@ -312,9 +320,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             .map_err(io::Error::from)
     }
 
-    async fn get_current_snapshot(
-        &mut self,
-    ) -> Result<Option<TavernSnapshot>, io::Error> {
+    async fn get_current_snapshot(&mut self) -> Result<Option<TavernSnapshot>, io::Error> {
         Ok(sm_snapshot::current(&self.shared)?)
     }
 }
@@ -341,10 +347,20 @@ impl StateReader {
         &self,
         now_ms: u64,
         q: &Query,
-    ) -> Result<(Result<QueryResponse, tavern_statemachine::Error>, Option<u64>), StoreError> {
+    ) -> Result<
+        (
+            Result<QueryResponse, tavern_statemachine::Error>,
+            Option<u64>,
+        ),
+        StoreError,
+    > {
         let db = &self.shared.db;
         // The lock makes the snapshot and the column family of the same generation.
-        let guard = self.shared.state_cf.read().unwrap_or_else(|p| p.into_inner());
+        let guard = self
+            .shared
+            .state_cf
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
         let state_cf = cf(db, &guard)?;
         let snap = db.snapshot();
         drop(guard);

@@ -157,7 +157,9 @@ impl View for BatchView<'_> {
         let mut out = Vec::new();
         while out.len() < limit {
             if base.is_empty() && !base_done {
-                let page = self.base.scan(prefix, cursor.as_deref(), MERGE_PAGE_PAIRS)?;
+                let page = self
+                    .base
+                    .scan(prefix, cursor.as_deref(), MERGE_PAGE_PAIRS)?;
                 base_done = page.len() < MERGE_PAGE_PAIRS;
                 if let Some((last, _)) = page.last() {
                     cursor = Some(last.clone());
@@ -222,7 +224,9 @@ mod tests {
 
         let mut expected = base.clone();
         expected.write(&[
-            Mutation::Delete { key: b"a2".to_vec() },
+            Mutation::Delete {
+                key: b"a2".to_vec(),
+            },
             put(b"a3", b"33"),
             put(b"a6", b"6"),
             put(b"b0", b"y"),
