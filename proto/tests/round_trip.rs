@@ -1596,3 +1596,71 @@ fn channel_and_mail_mismatches_are_refused() {
         "JoinChannel cannot carry Done"
     );
 }
+
+/// The admin answers survive the wire, and a client refuses what no node sends: a status
+/// without a role, a digest that is not 32 bytes.
+#[test]
+fn admin_status_and_digest_round_trip_and_refuse_what_no_node_sends() {
+    use tavern_proto::convert::{
+        ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest,
+    };
+    let member = |id: u64| ClusterMember {
+        id,
+        raft_addr: format!("10.0.0.{id}:7101"),
+        client_addr: format!("10.0.0.{id}:7201"),
+    };
+    let status = NodeStatus {
+        node_id: 1,
+        cluster_id: "tavern-prod".into(),
+        role: NodeRole::Leader,
+        current_term: 3,
+        leader_id: Some(1),
+        leader_addr: Some("10.0.0.1:7201".into()),
+        last_log_index: Some(42),
+        committed_index: Some(41),
+        applied_index: Some(40),
+        applied_index_at_start: Some(0),
+        snapshot_index: None,
+        purged_index: None,
+        voters: vec![member(1), member(2), member(3)],
+        learners: vec![member(4)],
+        followers: vec![
+            FollowerProgress {
+                id: 2,
+                matched_index: Some(42),
+            },
+            FollowerProgress {
+                id: 4,
+                matched_index: None,
+            },
+        ],
+        halted: None,
+    };
+    let back = NodeStatus::try_from(wire(&pb::StatusResponse::from(status.clone())));
+    assert_eq!(back, Ok(status.clone()));
+
+    let digest = StateDigest {
+        sha256: [7; 32],
+        applied_index: Some(40),
+        records: 12,
+    };
+    let back = StateDigest::try_from(wire(&pb::StateDigestResponse::from(digest)));
+    assert_eq!(back, Ok(digest));
+    assert_eq!(digest.hex(), "07".repeat(32));
+
+    let mut no_role = pb::StatusResponse::from(status);
+    no_role.role = pb::NodeRole::Unspecified.into();
+    assert_eq!(
+        NodeStatus::try_from(no_role).map_err(|e| e.to_string()),
+        Err("invalid argument: status.role is 0, not a node role".into())
+    );
+    let short = pb::StateDigestResponse {
+        sha256: vec![1; 31],
+        applied_index: None,
+        records: 0,
+    };
+    assert_eq!(
+        StateDigest::try_from(short).map_err(|e| e.to_string()),
+        Err("invalid argument: digest.sha256 is 31 bytes, a SHA-256 digest is 32".into())
+    );
+}

@@ -39,6 +39,8 @@ use crate::network::{Freshness, NetworkFactory, RaftService, RAFT_MESSAGE_BYTES_
 use crate::store::{self, StateReader, StoreError};
 use crate::types::{NodeId, Proposal, Raft};
 
+mod status;
+
 /// Why a node could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

@@ -8,10 +8,17 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use tavern_proto::convert::{NodeRole, NodeStatus, StateDigest};
 use tavern_proto::ReadLevel;
 use tavern_statemachine::{apply, query, Command, Entry, MemView, Query, RequestId};
 
 use crate::api::{Node, NodeError, Served, Written};
+use crate::service::Admin;
+use crate::store::digest::Hasher;
+
+/// The node id and cluster id `TestNode` reports in its status.
+pub const TEST_NODE_ID: u64 = 1;
+pub const TEST_CLUSTER_ID: &str = "test";
 
 /// A one-node, in-memory, synchronous [`Node`].
 #[derive(Debug)]
@@ -127,5 +134,42 @@ impl Node for TestNode {
             response: query(&state.view, state.now_ms, &q),
             applied_index: state.applied_index,
         })
+    }
+}
+
+/// A one-node cluster that is always its own leader, with no addresses and no membership; the
+/// digest is the real one (`store::digest`'s encoding) over the in-memory state.
+impl Admin for TestNode {
+    async fn status(&self) -> Result<NodeStatus, NodeError> {
+        let state = self.lock();
+        let index = (state.applied_index > 0).then_some(state.applied_index);
+        Ok(NodeStatus {
+            node_id: TEST_NODE_ID,
+            cluster_id: TEST_CLUSTER_ID.into(),
+            role: NodeRole::Leader,
+            current_term: 1,
+            leader_id: Some(TEST_NODE_ID),
+            leader_addr: None,
+            last_log_index: index,
+            committed_index: index,
+            applied_index: index,
+            applied_index_at_start: None,
+            snapshot_index: None,
+            purged_index: None,
+            voters: Vec::new(),
+            learners: Vec::new(),
+            followers: Vec::new(),
+            halted: state.halted.clone(),
+        })
+    }
+
+    async fn state_digest(&self) -> Result<StateDigest, NodeError> {
+        let state = self.lock();
+        Self::check_serving(&state)?;
+        let mut hasher = Hasher::default();
+        for (k, v) in state.view.iter() {
+            hasher.record(k, v);
+        }
+        Ok(hasher.finish((state.applied_index > 0).then_some(state.applied_index)))
     }
 }

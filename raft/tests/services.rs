@@ -10,11 +10,13 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use tavern_proto::convert::{NodeRole, NodeStatus, StateDigest};
 use tavern_proto::pb::{
-    self, account_service_client::AccountServiceClient, arena_service_client::ArenaServiceClient,
-    channel_service_client::ChannelServiceClient, character_service_client::CharacterServiceClient,
-    mail_service_client::MailServiceClient, presence_service_client::PresenceServiceClient,
-    realm_service_client::RealmServiceClient, social_service_client::SocialServiceClient,
+    self, account_service_client::AccountServiceClient, admin_service_client::AdminServiceClient,
+    arena_service_client::ArenaServiceClient, channel_service_client::ChannelServiceClient,
+    character_service_client::CharacterServiceClient, mail_service_client::MailServiceClient,
+    presence_service_client::PresenceServiceClient, realm_service_client::RealmServiceClient,
+    social_service_client::SocialServiceClient,
 };
 use tavern_proto::status::{detail_from_status, node_error_from_status};
 use tavern_proto::NodeError;
@@ -531,6 +533,94 @@ async fn a_story_over_every_domain_service() {
 }
 
 #[tokio::test]
+async fn admin_status_and_state_digest_follow_the_writes() {
+    let served = start().await;
+    let channel = connect(served.addr).await;
+    let mut admin = AdminServiceClient::new(channel.clone());
+    let mut realms = RealmServiceClient::new(channel);
+
+    // A fresh node: its own leader, nothing applied, the digest of an empty state.
+    let status = admin
+        .status(pb::StatusRequest {})
+        .await
+        .expect("status")
+        .into_inner();
+    let status = NodeStatus::try_from(status).expect("a valid status");
+    assert_eq!(
+        (
+            status.node_id,
+            status.role,
+            status.leader_id,
+            status.applied_index
+        ),
+        (1, NodeRole::Leader, Some(1), None)
+    );
+    let digest = |d: pb::StateDigestResponse| StateDigest::try_from(d).expect("a valid digest");
+    let empty = digest(
+        admin
+            .state_digest(pb::StateDigestRequest {})
+            .await
+            .expect("digest")
+            .into_inner(),
+    );
+    // SHA-256 of nothing.
+    assert_eq!(
+        (empty.hex().as_str(), empty.applied_index, empty.records),
+        (
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            None,
+            0
+        )
+    );
+
+    // One write: the status and the digest move to its index, and the digest changes.
+    realms
+        .upsert_realm(pb::UpsertRealmRequest {
+            header: None,
+            realm: Some(pb::Realm {
+                id: 1,
+                name: "Lordaeron".into(),
+                cross_realm: false,
+            }),
+        })
+        .await
+        .expect("upsert realm");
+    let status = NodeStatus::try_from(
+        admin
+            .status(pb::StatusRequest {})
+            .await
+            .expect("status")
+            .into_inner(),
+    )
+    .expect("a valid status");
+    assert_eq!(status.applied_index, Some(1));
+    let after = digest(
+        admin
+            .state_digest(pb::StateDigestRequest {})
+            .await
+            .expect("digest")
+            .into_inner(),
+    );
+    assert_eq!((after.applied_index, after.records), (Some(1), 1));
+    assert_ne!(after.sha256, empty.sha256);
+
+    // A node that refuses calls (here: halted) gives no digest, with the reason.
+    served
+        .node
+        .refuse(Some(NodeError::Halted("disk on fire".into())));
+    let refused = admin
+        .state_digest(pb::StateDigestRequest {})
+        .await
+        .expect_err("a refusing node gives no digest");
+    assert_eq!(
+        node_error_from_status(&refused),
+        Some(NodeError::Halted("disk on fire".into()))
+    );
+    served.shutdown.send(()).expect("the server is running");
+    served.task.await.expect("joins").expect("stops cleanly");
+}
+
+#[tokio::test]
 async fn reflection_lists_every_service() {
     let served = start().await;
     let mut client = ServerReflectionClient::new(connect(served.addr).await);
@@ -558,6 +648,7 @@ async fn reflection_lists_every_service() {
         [
             "grpc.reflection.v1.ServerReflection",
             "tavern.v1.AccountService",
+            "tavern.v1.AdminService",
             "tavern.v1.ArenaService",
             "tavern.v1.ChannelService",
             "tavern.v1.CharacterService",

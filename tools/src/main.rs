@@ -1,9 +1,9 @@
 //! `tavern`: the command line of tavern.
 //!
-//! `scenario` plays a short story against the state machine in memory; `serve` reads and
-//! validates a node's config (the node runtime is not wired in yet). `dev`, `status`,
-//! `member`, `snapshot`, `bench` and the importer arrive with the node and client issues
-//! (DESIGN.md "Parts").
+//! `scenario` plays a short story against the state machine in memory; `serve` runs one node
+//! (`node.rs`: listeners, `TavernNode`, the client gRPC server, signals, logging); `dev` runs a
+//! three-node cluster in this process. `status`, `member`, `snapshot`, `bench` and the
+//! importer arrive with later issues (DESIGN.md "Parts").
 //!
 //! Architecture invariant: this binary only wires things together; domain rules live in
 //! `tavern-statemachine`. It may depend on every crate; nothing depends on it.
@@ -14,6 +14,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod describe;
+mod dev;
+mod node;
 mod scenario;
 mod serve;
 
@@ -35,10 +37,13 @@ enum Command {
     /// Plays a short story (realms, gateways, logins, exactly-once retries, a lost gateway,
     /// rename and delete) against the state machine in memory, and checks every outcome.
     Scenario,
-    /// Runs one node. Today: reads the config (--config FILE, TAVERN_* variables, flags),
-    /// validates it and prints it; exits 2 on an invalid config, 1 because the node runtime
-    /// is not wired in yet (0 with --check).
+    /// Runs one node of a cluster until SIGTERM or Ctrl-C. The config comes from --config FILE,
+    /// TAVERN_* variables and flags (flags win); --check validates and prints it. Exits 2 on an
+    /// invalid config, 1 when the node cannot start or fails, 0 after a clean stop.
     Serve(serve::ServeArgs),
+    /// Runs a three-node cluster in this process on loopback, with no configuration; data in
+    /// ./tavern-dev-data (kept for the next run). Ctrl-C stops it.
+    Dev(dev::DevArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -56,6 +61,7 @@ fn main() -> anyhow::Result<ExitCode> {
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
             serve::run(&args, env, &mut out, &mut std::io::stderr())?
         }
+        Command::Dev(args) => dev::run(&args, &mut out, &mut std::io::stderr())?,
     };
     out.flush()?;
     Ok(code)

@@ -1,20 +1,32 @@
 //! `tavern serve`: one node, configured by a TOML file, `TAVERN_*` environment variables and
 //! flags (flags win, then the environment, then the file; see `tavern_raft::config`).
 //!
-//! Today it reads and validates the config and prints it; the node runtime (openraft, RocksDB,
-//! the Raft transport) is not wired in yet, so without `--check` it says so and exits 1 rather
-//! than pretend to serve. An invalid config exits 2 with every problem listed.
+//! ```text
+//!  config ──validate──▶ --check? print it, exit 0
+//!     │ invalid: every problem, exit 2
+//!     ▼
+//!  catch SIGTERM/SIGINT ─▶ bind raft_addr, client_addr ─▶ TavernNode::start ─▶ serve clients
+//!     │ a port taken, a data dir that cannot be opened, a start error: one line, exit 1
+//!     ▼
+//!  SIGTERM or Ctrl-C ─▶ node.shutdown(), stop the client server ─▶ exit 0 (1 if stopping failed)
+//! ```
+//! A fresh cluster needs no manual step: the node with the lowest id in `peers` initializes it
+//! when its log is empty, and the others wait for its leader. Logs go to stderr, filtered by
+//! `RUST_LOG` (default `info`).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use tavern_raft::config::{parse_peers, NodeConfig, RawConfig, RawPeer};
+
+use crate::node::{self, Listeners, RunningNode, Signals};
 
 /// Exit code of a config that cannot be read or is not valid.
 pub const EXIT_INVALID_CONFIG: u8 = 2;
-/// Exit code of a valid config while the node runtime is not wired in.
-pub const EXIT_NOT_WIRED: u8 = 1;
+/// Exit code of a node that could not start, or failed while running.
+pub const EXIT_NODE_FAILED: u8 = 1;
 
 /// The flags of `tavern serve`, one per setting (named as in the file, in kebab-case).
 #[derive(Debug, Default, clap::Args)]
@@ -58,12 +70,21 @@ pub struct ServeArgs {
     /// Deadline of one RPC to a peer.
     #[arg(long)]
     rpc_timeout_ms: Option<u64>,
+    /// Bound on a client call inside the node (a write from propose to applied, a read's wait).
+    #[arg(long)]
+    request_timeout_ms: Option<u64>,
     /// Build a snapshot after this many entries.
     #[arg(long)]
     snapshot_every_entries: Option<u64>,
     /// Entries kept behind a snapshot.
     #[arg(long)]
     logs_to_keep: Option<u64>,
+    /// Largest chunk of a snapshot sent to a follower, in bytes.
+    #[arg(long)]
+    snapshot_chunk_bytes: Option<usize>,
+    /// Bound on sending one whole snapshot to a follower.
+    #[arg(long)]
+    snapshot_timeout_ms: Option<u64>,
     /// Largest gRPC request accepted, in bytes.
     #[arg(long)]
     request_bytes_max: Option<usize>,
@@ -95,8 +116,11 @@ impl ServeArgs {
             election_timeout_min_ms: self.election_timeout_min_ms,
             election_timeout_max_ms: self.election_timeout_max_ms,
             rpc_timeout_ms: self.rpc_timeout_ms,
+            request_timeout_ms: self.request_timeout_ms,
             snapshot_every_entries: self.snapshot_every_entries,
             logs_to_keep: self.logs_to_keep,
+            snapshot_chunk_bytes: self.snapshot_chunk_bytes,
+            snapshot_timeout_ms: self.snapshot_timeout_ms,
             request_bytes_max: self.request_bytes_max,
             read_lease: self.read_lease,
         }
@@ -116,7 +140,8 @@ impl ServeArgs {
     }
 }
 
-/// Runs `tavern serve`, writing the config to `out` and problems to `err`.
+/// Runs `tavern serve`: with `--check` writes the config to `out`, else runs the node until
+/// SIGTERM or Ctrl-C. Problems go to `err`, one line each (the config's: one per setting).
 pub fn run(
     args: &ServeArgs,
     env: impl IntoIterator<Item = (String, String)>,
@@ -130,18 +155,40 @@ pub fn run(
             return Ok(ExitCode::from(EXIT_INVALID_CONFIG));
         }
     };
-    writeln!(out, "# the validated config of node {}", config.node_id)?;
-    write!(out, "{}", config.to_toml())?;
     if args.check {
+        writeln!(out, "# the validated config of node {}", config.node_id)?;
+        write!(out, "{}", config.to_toml())?;
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(
-        err,
-        "tavern serve: the config is valid, but the node runtime (openraft, RocksDB, the Raft \
-         transport) is not wired into this binary yet; nothing was started. Use --check to \
-         only validate a config."
-    )?;
-    Ok(ExitCode::from(EXIT_NOT_WIRED))
+    node::init_logging("info");
+    let node_id = config.node_id;
+    let outcome = node::runtime().and_then(|rt| rt.block_on(serve(config)));
+    match outcome {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            // `{:#}` puts the causes on the same line: "node 1: cannot listen on ...: Address in use".
+            writeln!(err, "tavern serve: node {node_id}: {e:#}")?;
+            Ok(ExitCode::from(EXIT_NODE_FAILED))
+        }
+    }
+}
+
+/// Starts the node and serves until SIGTERM or Ctrl-C, then stops it.
+async fn serve(config: NodeConfig) -> anyhow::Result<()> {
+    let mut signals = Signals::new().context("cannot catch SIGTERM and SIGINT")?;
+    let listeners = Listeners::bind(&config).await?;
+    let mut running = RunningNode::start(config, listeners).await?;
+    tokio::select! {
+        why = signals.recv() => {
+            tracing::info!("{why}: stopping");
+            running.stop().await
+        }
+        why = running.server_failed() => {
+            tracing::error!("{why}; stopping");
+            running.stop().await?;
+            Err(anyhow::anyhow!(why))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -172,21 +219,6 @@ mod tests {
             assert_eq!(code, ExitCode::SUCCESS, "node{n}: {err}");
             assert!(out.contains(&format!("node_id = {n}\n")), "{out}");
         }
-    }
-
-    #[test]
-    fn without_check_it_says_the_runtime_is_not_wired_and_fails() {
-        let args = ServeArgs {
-            config: Some(example(1)),
-            ..ServeArgs::default()
-        };
-        let (code, out, err) = run_with(args, &[]);
-        assert_eq!(code, ExitCode::from(EXIT_NOT_WIRED));
-        assert!(
-            out.starts_with("# the validated config of node 1\n"),
-            "{out}"
-        );
-        assert!(err.contains("not wired into this binary yet"), "{err}");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use tavern_statemachine::{Error, QueryResponse, Response};
 use crate::pb;
 
 mod account;
+mod admin;
 mod arena;
 mod channel;
 mod character;
@@ -31,6 +32,7 @@ mod realm;
 mod social;
 
 pub use account::{AccountRead, AccountWrite};
+pub use admin::{ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest, SHA256_BYTES};
 pub use arena::{ArenaRead, ArenaWrite, ARENA_TEAM_NAME_BYTES_MAX};
 pub use channel::{ChannelRead, ChannelWrite};
 pub use character::{CharacterRead, CharacterWrite, CHARACTER_NAME_BYTES_MAX};

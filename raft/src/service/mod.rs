@@ -1,5 +1,6 @@
 //! The gRPC domain services of `tavern-proto` (`RealmService` … `ArenaService`), each generic
-//! over a [`Node`], plus gRPC server reflection.
+//! over a [`Node`], the `AdminService` over an [`Admin`] (`admin.rs`), plus gRPC server
+//! reflection.
 //!
 //! ```text
 //!  pb::XRequest ──header──▶ RequestHeader (request id for writes, read level for reads)
@@ -22,7 +23,7 @@
 //! What this layer does not do: no Raft, no storage, no retries (the runtime behind [`Node`]
 //! owns those), and no mapping of its own: every status comes from `tavern_proto::status`.
 //!
-//! Entry points: [`routes`] (every service, size-limited, plus reflection) and [`serve`] (a
+//! Entry points: [`routes`] (every service and admin, size-limited, plus reflection) and [`serve`] (a
 //! server on a given listener until a shutdown future resolves).
 
 use std::future::Future;
@@ -42,7 +43,10 @@ use crate::config::NodeConfig;
 
 #[macro_use]
 mod macros;
+mod admin;
 mod domains;
+
+pub use admin::Admin;
 
 /// What the services enforce on every call, from the node config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,9 +73,10 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
-/// Every domain service over `node`, each refusing requests over `limits.request_bytes_max`,
-/// and gRPC server reflection (v1 and v1alpha, so both old and new `grpcurl` list them).
-pub fn routes<N: Node>(node: Arc<N>, limits: ServiceLimits) -> Routes {
+/// Every domain service and the admin service over `node`, each refusing requests over
+/// `limits.request_bytes_max`, and gRPC server reflection (v1 and v1alpha, so both old and new
+/// `grpcurl` list them).
+pub fn routes<N: Node + Admin>(node: Arc<N>, limits: ServiceLimits) -> Routes {
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(tavern_proto::FILE_DESCRIPTOR_SET)
@@ -85,7 +90,8 @@ pub fn routes<N: Node>(node: Arc<N>, limits: ServiceLimits) -> Routes {
         .add_service(domains::SocialSvc::server(node.clone(), limits))
         .add_service(domains::ChannelSvc::server(node.clone(), limits))
         .add_service(domains::MailSvc::server(node.clone(), limits))
-        .add_service(domains::ArenaSvc::server(node, limits))
+        .add_service(domains::ArenaSvc::server(node.clone(), limits))
+        .add_service(admin::AdminSvc::server(node, limits))
         .add_service(reflection().build_v1().expect(DESCRIPTORS))
         .add_service(reflection().build_v1alpha().expect(DESCRIPTORS))
 }

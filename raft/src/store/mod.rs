@@ -21,6 +21,7 @@
 //! [`StateMachine`] (`RaftStateMachine`) over the same database; [`StateReader`] is the
 //! read side the node serves queries from.
 
+pub(crate) mod digest;
 mod log;
 mod sm_snapshot;
 pub mod snapshot;

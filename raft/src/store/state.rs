@@ -62,6 +62,8 @@ pub(super) struct Shared {
     /// Numbers temporary snapshot files.
     pub(super) file_seq: AtomicU64,
     applied: watch::Sender<Option<u64>>,
+    /// `last_applied` as found on disk when the store was opened: where this process resumed.
+    applied_at_open: Option<u64>,
     /// The largest `time_ms` of the entries applied since this process opened the store.
     last_entry_time_ms: AtomicU64,
     events: broadcast::Sender<AppliedEvents>,
@@ -79,6 +81,12 @@ impl Shared {
 
     pub(super) fn read_applied(
         &self,
+        get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, rocksdb::Error>,
+    ) -> Result<(Option<LogId>, StoredMembership), StoreError> {
+        Self::read_applied_from(get)
+    }
+
+    fn read_applied_from(
         get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, rocksdb::Error>,
     ) -> Result<(Option<LogId>, StoredMembership), StoreError> {
         let last = match get(KEY_LAST_APPLIED)? {
@@ -123,7 +131,11 @@ impl StateMachine {
         snapshot_dir: PathBuf,
     ) -> Result<Self, StoreError> {
         let current = sm_snapshot::open_dir(&snapshot_dir)?;
-        let (applied, _) = watch::channel(None);
+        let meta = cf(&db, CF_SM_META)?;
+        let (last, _) = Shared::read_applied_from(|k| db.get_cf(&meta, k))?;
+        drop(meta);
+        let applied_at_open = last.map(|l| l.index());
+        let (applied, _) = watch::channel(applied_at_open);
         let (events, _) = broadcast::channel(EVENTS_CHANNEL_CAPACITY);
         let shared = Arc::new(Shared {
             db,
@@ -132,14 +144,11 @@ impl StateMachine {
             current_snapshot: Mutex::new(current),
             file_seq: AtomicU64::new(0),
             applied,
+            applied_at_open,
             last_entry_time_ms: AtomicU64::new(0),
             events,
             halted: Mutex::new(None),
         });
-        let meta = cf(&shared.db, CF_SM_META)?;
-        let (last, _) = shared.read_applied(|k| shared.db.get_cf(&meta, k))?;
-        drop(meta);
-        shared.publish_applied(last.map(|l| l.index()));
         Ok(StateMachine { shared })
     }
 
@@ -376,6 +385,12 @@ impl StateReader {
         self.shared.applied.subscribe()
     }
 
+    /// The applied index found on disk when the store was opened (`None`: a fresh store): a
+    /// restarted node resumes from it rather than replaying its log.
+    pub fn applied_at_open(&self) -> Option<u64> {
+        self.shared.applied_at_open
+    }
+
     /// The largest entry time applied since the store was opened: a new leader stamps no
     /// earlier than this, so entry time does not go backwards across a leader change.
     pub fn last_entry_time_ms(&self) -> u64 {
@@ -405,5 +420,11 @@ impl StateReader {
     /// Blocking.
     pub fn digest(&self) -> Result<(u64, Option<u64>), StoreError> {
         sm_snapshot::digest(&self.shared)
+    }
+
+    /// The SHA-256 digest of the whole live state and the applied index, both from one RocksDB
+    /// snapshot (see [`super::digest`]). Blocking: reads every record.
+    pub fn state_digest(&self) -> Result<tavern_proto::convert::StateDigest, StoreError> {
+        super::digest::sha256(&self.shared)
     }
 }

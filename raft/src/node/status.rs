@@ -1,0 +1,91 @@
+//! [`Admin`] for [`TavernNode`]: its status from openraft's metrics and the state store, and
+//! the digest of its state.
+//!
+//! Status reads only what is in memory (the metrics watch, the applied-index watch), so it
+//! answers at once even on a node that has no leader. The applied index is the state store's
+//! (what reads are served at), not openraft's metric, which may trail it by a moment.
+
+use openraft::async_runtime::watch::WatchReceiver as _;
+use openraft::ServerState;
+use tavern_proto::convert::{ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest};
+
+use super::TavernNode;
+use crate::api::NodeError;
+use crate::service::Admin;
+use crate::types::{Member, NodeId};
+
+fn role(state: ServerState) -> NodeRole {
+    match state {
+        ServerState::Leader => NodeRole::Leader,
+        ServerState::Follower => NodeRole::Follower,
+        ServerState::Candidate => NodeRole::Candidate,
+        ServerState::Learner => NodeRole::Learner,
+        ServerState::Shutdown => NodeRole::Shutdown,
+    }
+}
+
+fn member(id: NodeId, m: &Member) -> ClusterMember {
+    ClusterMember {
+        id,
+        raft_addr: m.raft_addr.clone(),
+        client_addr: m.client_addr.clone(),
+    }
+}
+
+impl Admin for TavernNode {
+    async fn status(&self) -> Result<NodeStatus, NodeError> {
+        let m = self.inner.raft.metrics().borrow_watched().clone();
+        let membership = m.membership_config.membership();
+        let in_membership = |ids: Vec<NodeId>| -> Vec<ClusterMember> {
+            ids.into_iter()
+                .filter_map(|id| membership.get_node(&id).map(|n| member(id, n)))
+                .collect()
+        };
+        let voters = in_membership(membership.voter_ids().collect());
+        let learners = in_membership(membership.learner_ids().collect());
+        let followers = m
+            .replication
+            .as_ref()
+            .map(|r| {
+                r.iter()
+                    .filter(|(&id, _)| id != self.inner.id)
+                    .map(|(&id, matched)| FollowerProgress {
+                        id,
+                        matched_index: matched.as_ref().map(|l| l.index()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let reader = &self.inner.reader;
+        let applied_index = *reader.applied().borrow();
+        Ok(NodeStatus {
+            node_id: self.inner.id,
+            cluster_id: self.inner.config.cluster_id.clone(),
+            role: role(m.state),
+            current_term: m.current_term,
+            leader_id: m.current_leader,
+            leader_addr: m
+                .current_leader
+                .and_then(|id| membership.get_node(&id))
+                .map(|n| n.client_addr.clone()),
+            last_log_index: m.last_log_index,
+            committed_index: m.local_committed.as_ref().map(|l| l.index()),
+            applied_index,
+            applied_index_at_start: reader.applied_at_open(),
+            snapshot_index: m.snapshot.as_ref().map(|l| l.index()),
+            purged_index: m.purged.as_ref().map(|l| l.index()),
+            voters,
+            learners,
+            followers,
+            halted: reader.halted(),
+        })
+    }
+
+    async fn state_digest(&self) -> Result<StateDigest, NodeError> {
+        let reader = self.inner.reader.clone();
+        tokio::task::spawn_blocking(move || reader.state_digest())
+            .await
+            .map_err(|e| NodeError::Unavailable(format!("digest task: {e}")))?
+            .map_err(|e| NodeError::Unavailable(format!("reading the state: {e}")))
+    }
+}
