@@ -203,14 +203,17 @@ impl Signals {
     }
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `default`).
+/// Logs to stderr, filtered by `RUST_LOG` (default `default`); colours only on a terminal, so
+/// a log file stays plain text.
 pub fn init_logging(default: &str) {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // A second call (tests) keeps the first subscriber.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

@@ -118,6 +118,11 @@ async fn killing_the_leader_under_a_stream_of_writes_loses_no_acknowledged_write
     writer.wait_acked(acked_at_kill + 20).await;
     let acked = writer.stop().await;
     let last = acked.iter().map(|&(_, i)| i).max().expect("acks");
+    println!(
+        "{} writes acknowledged, {} of them after node {old_leader} was killed; last index {last}",
+        acked.len(),
+        acked.len() - acked_at_kill
+    );
 
     // --- Every acknowledged write is there, on both live nodes.
     for id in cluster.running() {
