@@ -70,7 +70,7 @@ pub struct ServeArgs {
     /// Deadline of one RPC to a peer.
     #[arg(long)]
     rpc_timeout_ms: Option<u64>,
-    /// Bound on a client call inside the node (a write from propose to applied, a read's wait).
+    /// Bound on a client call inside the node (a write to applied, a read's wait).
     #[arg(long)]
     request_timeout_ms: Option<u64>,
     /// Build a snapshot after this many entries.
@@ -79,7 +79,7 @@ pub struct ServeArgs {
     /// Entries kept behind a snapshot.
     #[arg(long)]
     logs_to_keep: Option<u64>,
-    /// Largest chunk of a snapshot sent to a follower, in bytes.
+    /// Chunk size of a snapshot sent to a follower, in bytes.
     #[arg(long)]
     snapshot_chunk_bytes: Option<usize>,
     /// Bound on sending one whole snapshot to a follower.
