@@ -150,13 +150,14 @@ struct Inner {
     last_stamp_ms: AtomicU64,
     /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
     /// across an `.await`.
-    server: Mutex<
-        Option<(
-            oneshot::Sender<()>,
-            JoinHandle<Result<(), tonic::transport::Error>>,
-        )>,
-    >,
+    server: Mutex<Option<RaftServer>>,
 }
+
+/// The internal Raft service's task and the sender that stops it.
+type RaftServer = (
+    oneshot::Sender<()>,
+    JoinHandle<Result<(), tonic::transport::Error>>,
+);
 
 impl TavernNode {
     /// Opens the store, starts openraft, serves the internal Raft service on `raft_listener`

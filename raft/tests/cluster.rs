@@ -79,14 +79,10 @@ impl Cluster {
     }
 
     async fn start_on(&mut self, id: NodeId, listener: TcpListener) {
-        let mut config = RawConfig::for_node(
-            "cluster-test",
-            id,
-            self.dirs[&id].path(),
-            &self.peers,
-        )
-        .validate()
-        .expect("valid config");
+        let mut config =
+            RawConfig::for_node("cluster-test", id, self.dirs[&id].path(), &self.peers)
+                .validate()
+                .expect("valid config");
         (self.tune)(&mut config);
         let node = TavernNode::start(config, listener)
             .await

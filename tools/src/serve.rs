@@ -58,12 +58,21 @@ pub struct ServeArgs {
     /// Deadline of one RPC to a peer.
     #[arg(long)]
     rpc_timeout_ms: Option<u64>,
+    /// Bound on a client call inside the node (a write to applied, a read's wait).
+    #[arg(long)]
+    request_timeout_ms: Option<u64>,
     /// Build a snapshot after this many entries.
     #[arg(long)]
     snapshot_every_entries: Option<u64>,
     /// Entries kept behind a snapshot.
     #[arg(long)]
     logs_to_keep: Option<u64>,
+    /// Chunk size of a snapshot sent to a follower, in bytes.
+    #[arg(long)]
+    snapshot_chunk_bytes: Option<usize>,
+    /// Bound on sending one whole snapshot to a follower.
+    #[arg(long)]
+    snapshot_timeout_ms: Option<u64>,
     /// Largest gRPC request accepted, in bytes.
     #[arg(long)]
     request_bytes_max: Option<usize>,
@@ -95,8 +104,11 @@ impl ServeArgs {
             election_timeout_min_ms: self.election_timeout_min_ms,
             election_timeout_max_ms: self.election_timeout_max_ms,
             rpc_timeout_ms: self.rpc_timeout_ms,
+            request_timeout_ms: self.request_timeout_ms,
             snapshot_every_entries: self.snapshot_every_entries,
             logs_to_keep: self.logs_to_keep,
+            snapshot_chunk_bytes: self.snapshot_chunk_bytes,
+            snapshot_timeout_ms: self.snapshot_timeout_ms,
             request_bytes_max: self.request_bytes_max,
             read_lease: self.read_lease,
         }

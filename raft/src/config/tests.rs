@@ -76,9 +76,12 @@ fn a_minimal_file_validates_with_the_defaults() {
             election_timeout_min_ms: ELECTION_TIMEOUT_MIN_MS_DEFAULT,
             election_timeout_max_ms: ELECTION_TIMEOUT_MAX_MS_DEFAULT,
             rpc_timeout_ms: RPC_TIMEOUT_MS_DEFAULT,
+            request_timeout_ms: REQUEST_TIMEOUT_MS_DEFAULT,
             snapshot: SnapshotPolicy {
                 every_entries: SNAPSHOT_EVERY_ENTRIES_DEFAULT,
                 logs_to_keep: LOGS_TO_KEEP_DEFAULT,
+                chunk_bytes: SNAPSHOT_CHUNK_BYTES_MAX,
+                timeout_ms: SNAPSHOT_TIMEOUT_MS_DEFAULT,
             },
             request_bytes_max: REQUEST_BYTES_MAX_DEFAULT,
             read_lease: false,

@@ -142,10 +142,7 @@ fn open_db(dir: &Path) -> Result<(Db, Vec<String>), StoreError> {
     opts.create_missing_column_families(true);
     // Every existing column family must be opened (RocksDB refuses otherwise): the fixed ones
     // and whatever state generations a crash may have left.
-    let mut names: Vec<String> = match Db::list_cf(&opts, dir) {
-        Ok(names) => names,
-        Err(_) => Vec::new(), // no database yet
-    };
+    let mut names: Vec<String> = Db::list_cf(&opts, dir).unwrap_or_default(); // none: no database yet
     for fixed in [CF_LOG, CF_RAFT_META, CF_SM_META] {
         if !names.iter().any(|n| n == fixed) {
             names.push(fixed.to_string());

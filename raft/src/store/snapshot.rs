@@ -21,6 +21,9 @@ use sha2::{Digest, Sha256};
 
 use crate::types::SnapshotMeta;
 
+/// One state record of a snapshot: its key and its value, as stored.
+pub type Record = (Vec<u8>, Vec<u8>);
+
 pub const SNAPSHOT_MAGIC: [u8; 8] = *b"TAVSNAP\0";
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 /// Largest header (metadata) a reader accepts, in bytes.
@@ -213,7 +216,7 @@ impl<R: Read> SnapshotReader<R> {
     }
 
     /// The next record, or `None` after the end marker and a checksum that matched.
-    pub fn next_record(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>, SnapshotError> {
+    pub fn next_record(&mut self) -> Result<Option<Record>, SnapshotError> {
         if self.done {
             return Ok(None);
         }
@@ -343,7 +346,7 @@ mod tests {
         w.finish().expect("finish").0
     }
 
-    fn read_all(bytes: &[u8]) -> Result<(SnapshotMeta, Vec<(Vec<u8>, Vec<u8>)>), SnapshotError> {
+    fn read_all(bytes: &[u8]) -> Result<(SnapshotMeta, Vec<Record>), SnapshotError> {
         let mut r = SnapshotReader::new(bytes)?;
         let mut out = Vec::new();
         while let Some(rec) = r.next_record()? {

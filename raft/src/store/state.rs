@@ -174,7 +174,7 @@ impl StateMachine {
             }
         }
         if let Some(last) = &batch.last_applied {
-            wb.put_cf(&meta_cf, KEY_LAST_APPLIED, encode_meta(&Some(last.clone())));
+            wb.put_cf(&meta_cf, KEY_LAST_APPLIED, encode_meta(&Some(*last)));
         }
         if let Some(m) = &batch.membership {
             wb.put_cf(&meta_cf, KEY_MEMBERSHIP, encode_meta(m));
