@@ -27,7 +27,7 @@
 mod leadership;
 mod membership;
 
-pub use self::leadership::TRANSFER_WAIT_ELECTION_TIMEOUTS;
+pub use self::leadership::{HANDOVER_ACK_HEARTBEATS, TRANSFER_WAIT_ELECTION_TIMEOUTS};
 pub use self::membership::{
     MembershipError, MembershipView, CAUGHT_UP_LAG_ENTRIES, REACHABLE_ELECTION_TIMEOUTS,
 };
@@ -143,6 +143,8 @@ struct Inner {
     config: NodeConfig,
     /// The peers that refuse this node's raft messages (wrong address or cluster).
     refusals: Arc<Refusals>,
+    /// Whether openraft has let go of the store (`shutdown` waits for it).
+    released: store::Released,
     raft: Raft,
     reader: StateReader,
     freshness: Arc<Freshness>,
@@ -170,6 +172,7 @@ impl TavernNode {
         let (log, sm) = store::open(&c.data_dir, &identity)
             .map_err(|e| StartError::store(&c.data_dir, e))?;
         let reader = sm.reader();
+        let released = sm.released();
         let refusals = Arc::new(Refusals::default());
         let network = NetworkFactory::new(
             identity.clone(),
@@ -208,6 +211,7 @@ impl TavernNode {
                 identity,
                 config: config.clone(),
                 refusals,
+                released,
                 raft,
                 reader,
                 freshness,
@@ -259,8 +263,8 @@ impl TavernNode {
 
     /// Stops the raft service and openraft. A leader with other voters first hands leadership
     /// to the most caught-up one (bounded; see `node/leadership.rs`), so the cluster does not
-    /// wait an election timeout for a new leader. The store closes once every clone of this
-    /// node is dropped.
+    /// wait an election timeout for a new leader. It returns once openraft has let go of the
+    /// store (bounded); the store closes once every clone of this node is dropped.
     pub async fn shutdown(&self) -> Result<(), String> {
         self.hand_over_leadership().await;
         let server = self
@@ -278,6 +282,7 @@ impl TavernNode {
                 Err(e) => return Err(format!("raft service task: {e}")),
             }
         }
+        self.wait_store_released().await;
         raft
     }
 

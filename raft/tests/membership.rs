@@ -4,6 +4,8 @@
 
 mod support;
 
+use openraft::async_runtime::watch::WatchReceiver as _;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -40,7 +42,7 @@ fn spawn_writer(
 async fn writes_go_on(cluster: &Cluster, count: u64) {
     let leader = cluster.leader().await;
     let raft = cluster.node(leader).raft();
-    let start = raft.metrics().borrow().last_applied.map_or(0, |l| l.index());
+    let start = raft.metrics().borrow_watched().last_applied.map_or(0, |l| l.index());
     raft.wait(Some(WAIT))
         .applied_index_at_least(Some(start + count), "writes go on")
         .await
@@ -60,10 +62,10 @@ async fn five_nodes_grow_promote_remove_and_transfer_leadership_while_writes_go_
     // --- Nodes 4 and 5 start (the voters and themselves as peers) and are added as learners;
     //     each call returns once the learner has caught up.
     for id in [4, 5] {
+        let leader = cluster.leader().await;
         let member = cluster.reserve(id).await;
         cluster.start(id).await;
         nodes_tx.send_replace(cluster.nodes.clone());
-        let leader = cluster.leader().await;
         let view = cluster
             .node(leader)
             .add_learner(id, member.clone())
@@ -169,7 +171,7 @@ async fn unsafe_membership_changes_are_refused_and_node_ids_are_never_reused() {
     let node = cluster.node(leader);
     let victim = up[0];
     let after: BTreeSet<NodeId> = (1..=5).filter(|&id| id != victim).collect();
-    let window_ms = 2 * 1_000;
+    let window_ms = 2 * 1_200;
     assert_eq!(
         node.remove([victim]).await,
         Err(MembershipError::QuorumUnreachable {

@@ -11,9 +11,11 @@
 //!      ──▶ then stop (also when the transfer failed: it is logged, the cluster elects as usual)
 //! ```
 //!
-//! The most caught-up voter is the reachable voter (see `membership.rs`) with the highest
-//! matched log index in the leader's replication metrics (ties: the lowest id): it is the one
-//! that can take over without waiting for more log.
+//! The most caught-up voter is, among the voters that acknowledged the leader within the last
+//! `HANDOVER_ACK_HEARTBEATS` heartbeats (a live follower acknowledges every heartbeat; one that
+//! stopped a moment ago, say in a whole-cluster shutdown, must not be chosen), the one with the
+//! highest matched log index in the leader's replication metrics (ties: the lowest id): it can
+//! take over without waiting for more log.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -27,6 +29,14 @@ use crate::types::NodeId;
 /// A transfer waits at most this many (maximum) election timeouts for the target to lead: a
 /// transfer that takes longer has failed, and the cluster would have elected on its own by then.
 pub const TRANSFER_WAIT_ELECTION_TIMEOUTS: u64 = 2;
+/// Bound on waiting, at shutdown, for openraft's tasks to drop the store (a snapshot being built
+/// holds it until it is written).
+pub const STORE_RELEASE_WAIT: Duration = Duration::from_secs(10);
+/// How often that wait looks.
+const STORE_RELEASE_POLL: Duration = Duration::from_millis(10);
+/// At shutdown, a voter is a candidate for the hand-over when it acknowledged the leader within
+/// this many heartbeat intervals.
+pub const HANDOVER_ACK_HEARTBEATS: u64 = 5;
 
 impl TavernNode {
     /// Hands leadership to voter `to` and waits until this node sees it leading (at most
@@ -90,7 +100,10 @@ impl TavernNode {
         let Ok(m) = self.leader_metrics() else {
             return;
         };
-        let reachable = self.reachable_in(&m);
+        let fresh = Duration::from_millis(
+            HANDOVER_ACK_HEARTBEATS.saturating_mul(self.inner.config.heartbeat_ms),
+        );
+        let reachable = self.acked_within(&m, fresh);
         let candidates: BTreeSet<NodeId> = m
             .membership_config
             .membership()
@@ -106,7 +119,7 @@ impl TavernNode {
         // Highest matched index; among equals the lowest id (max_by_key keeps the last maximum,
         // so iterate from the highest id down).
         let Some(to) = candidates.iter().rev().copied().max_by_key(|id| matched(id)) else {
-            tracing::info!(node = self.inner.id, "stopping the leader: no other reachable voter to hand over to");
+            tracing::info!(node = self.inner.id, "stopping the leader: no other voter acknowledged it recently enough to take over");
             return;
         };
         match self.transfer_leader(to).await {
@@ -119,6 +132,22 @@ impl TavernNode {
                 error = %e,
                 "stopping without handing leadership over: the cluster elects a new leader after an election timeout"
             ),
+        }
+    }
+
+    /// After openraft stopped: waits until its remaining tasks dropped the store, at most
+    /// `STORE_RELEASE_WAIT` (then it is logged, and the store closes when they end).
+    pub(super) async fn wait_store_released(&self) {
+        let deadline = tokio::time::Instant::now() + STORE_RELEASE_WAIT;
+        while !self.inner.released.is_released() {
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!(
+                    node = self.inner.id,
+                    "openraft still holds the store after shutdown; it closes when its last task ends"
+                );
+                return;
+            }
+            tokio::time::sleep(STORE_RELEASE_POLL).await;
         }
     }
 

@@ -157,6 +157,11 @@ impl MembershipView {
 type Metrics = RaftMetrics<TypeConfig>;
 
 impl TavernNode {
+    /// Who this node is.
+    pub fn identity(&self) -> &crate::identity::Identity {
+        &self.inner.identity
+    }
+
     /// The effective membership as this node knows it.
     pub fn membership(&self) -> MembershipView {
         let m = self.inner.raft.metrics().borrow_watched().clone();
@@ -344,7 +349,11 @@ impl TavernNode {
 
     /// The nodes that acknowledged this leader within the window, and the leader itself.
     pub(super) fn reachable_in(&self, m: &Metrics) -> BTreeSet<NodeId> {
-        let window = self.reachable_window();
+        self.acked_within(m, self.reachable_window())
+    }
+
+    /// The nodes that acknowledged this leader within `window`, and the leader itself.
+    pub(super) fn acked_within(&self, m: &Metrics, window: Duration) -> BTreeSet<NodeId> {
         let mut out = BTreeSet::from([self.inner.id]);
         for (id, acked) in m.heartbeat.iter().flatten() {
             if acked.as_ref().is_some_and(|t| t.elapsed() <= window) {

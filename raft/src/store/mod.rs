@@ -41,7 +41,7 @@ mod tests;
 mod view;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use rocksdb::{ColumnFamilyDescriptor, MultiThreaded, Options};
 use serde::de::DeserializeOwned;
@@ -108,6 +108,31 @@ impl From<StoreError> for std::io::Error {
     }
 }
 
+/// Held by every part of the store that openraft owns: the log store and its clones, the state
+/// machine, snapshot builders, and the blocking tasks they start. openraft's `Raft::shutdown`
+/// does not wait for all of them (the state machine worker and a snapshot build end on their
+/// own a moment later), so `TavernNode::shutdown` waits until the last hold is dropped
+/// ([`Released`]): after that, dropping the node closes the database, and a node can start
+/// again on the same directory in the same process.
+#[derive(Debug, Clone, Default)]
+pub struct OpenraftHold(Arc<()>);
+
+impl OpenraftHold {
+    pub fn released(&self) -> Released {
+        Released(Arc::downgrade(&self.0))
+    }
+}
+
+/// Whether every [`OpenraftHold`] of a store is gone.
+#[derive(Debug, Clone)]
+pub struct Released(Weak<()>);
+
+impl Released {
+    pub fn is_released(&self) -> bool {
+        self.0.strong_count() == 0
+    }
+}
+
 /// Opens (or creates) the store of node `identity` under `data_dir`; see the module header for
 /// what is checked before anything is written.
 pub fn open(data_dir: &Path, identity: &Identity) -> Result<(LogStore, StateMachine), StoreError> {
@@ -131,8 +156,9 @@ pub fn open(data_dir: &Path, identity: &Identity) -> Result<(LogStore, StateMach
     }
     let state_cf = live_state_cf(&db)?;
     drop_stale_state_cfs(&db, &cf_names, &state_cf)?;
-    let log = LogStore::new(db.clone())?;
-    let sm = StateMachine::new(identity.node_id, db, state_cf, snapshot_dir)?;
+    let hold = OpenraftHold::default();
+    let log = LogStore::new(db.clone(), hold.clone())?;
+    let sm = StateMachine::new(identity.node_id, db, state_cf, snapshot_dir, hold)?;
     Ok((log, sm))
 }
 

@@ -124,6 +124,7 @@ fn promote(
 /// Builds snapshots from a RocksDB snapshot of the state, off the async runtime.
 pub struct SnapshotBuilder {
     shared: Arc<Shared>,
+    hold: super::OpenraftHold,
 }
 
 impl std::fmt::Debug for SnapshotBuilder {
@@ -133,8 +134,8 @@ impl std::fmt::Debug for SnapshotBuilder {
 }
 
 impl SnapshotBuilder {
-    pub(super) fn new(shared: Arc<Shared>) -> Self {
-        SnapshotBuilder { shared }
+    pub(super) fn new(shared: Arc<Shared>, hold: super::OpenraftHold) -> Self {
+        SnapshotBuilder { shared, hold }
     }
 }
 
@@ -143,7 +144,11 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
 
     async fn build_snapshot(&mut self) -> Result<TavernSnapshot, io::Error> {
         let shared = self.shared.clone();
-        tokio::task::spawn_blocking(move || build(&shared))
+        let hold = self.hold.clone();
+        tokio::task::spawn_blocking(move || {
+            let _hold = hold;
+            build(&shared)
+        })
             .await
             .map_err(io::Error::other)?
             .map_err(io::Error::from)

@@ -110,6 +110,7 @@ impl Shared {
 /// The state machine store. Openraft owns it; the node keeps a [`StateReader`].
 pub struct StateMachine {
     pub(super) shared: Arc<Shared>,
+    hold: super::OpenraftHold,
 }
 
 impl fmt::Debug for StateMachine {
@@ -126,6 +127,7 @@ impl StateMachine {
         db: Arc<Db>,
         state_cf: String,
         snapshot_dir: PathBuf,
+        hold: super::OpenraftHold,
     ) -> Result<Self, StoreError> {
         let current = sm_snapshot::open_dir(&snapshot_dir)?;
         let (applied, _) = watch::channel(None);
@@ -146,7 +148,12 @@ impl StateMachine {
         let (last, _) = shared.read_applied(|k| shared.db.get_cf(&meta, k))?;
         drop(meta);
         shared.publish_applied(last.map(|l| l.index()));
-        Ok(StateMachine { shared })
+        Ok(StateMachine { shared, hold })
+    }
+
+    /// Tells when openraft has dropped every part of this store it owns (see `OpenraftHold`).
+    pub fn released(&self) -> super::Released {
+        self.hold.released()
     }
 
     /// The read side, for the node.
@@ -344,7 +351,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     }
 
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
-        SnapshotBuilder::new(self.shared.clone())
+        SnapshotBuilder::new(self.shared.clone(), self.hold.clone())
     }
 
     async fn install_snapshot(
@@ -354,7 +361,11 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     ) -> Result<(), io::Error> {
         let shared = self.shared.clone();
         let meta = meta.clone();
-        tokio::task::spawn_blocking(move || sm_snapshot::install(&shared, &meta, snapshot))
+        let hold = self.hold.clone();
+        tokio::task::spawn_blocking(move || {
+            let _hold = hold;
+            sm_snapshot::install(&shared, &meta, snapshot)
+        })
             .await
             .map_err(io::Error::other)?
             .map_err(io::Error::from)

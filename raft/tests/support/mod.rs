@@ -25,12 +25,13 @@ pub const WAIT: Duration = Duration::from_secs(20);
 
 pub const CLUSTER_ID: &str = "cluster-test";
 
-/// Timings for tests on a loaded machine: heartbeats short, election timeouts long enough that a
-/// busy test process does not start spurious elections.
+/// Timings for tests on a loaded machine: heartbeats short (openraft also bounds a heartbeat's
+/// RPC by the interval), election timeouts long enough that a busy test process does not start
+/// spurious elections.
 pub fn quick(c: &mut NodeConfig) {
-    c.heartbeat_ms = 50;
-    c.election_timeout_min_ms = 500;
-    c.election_timeout_max_ms = 1_000;
+    c.heartbeat_ms = 100;
+    c.election_timeout_min_ms = 600;
+    c.election_timeout_max_ms = 1_200;
     c.snapshot.every_entries = u64::MAX;
 }
 
@@ -136,18 +137,31 @@ impl Cluster {
         &self.nodes[&id]
     }
 
-    /// Waits until every running node agrees on one leader, and returns it.
+    /// Waits until every running node agrees on one leader that is leading, and returns it.
     pub async fn leader(&self) -> NodeId {
-        let first = self.nodes.values().next().expect("a node");
-        let m = first
-            .raft()
-            .wait(Some(WAIT))
-            .metrics(|m| m.current_leader.is_some(), "a leader is elected")
-            .await
-            .expect("a leader within the wait");
-        let leader = m.current_leader.expect("leader");
-        self.all_follow(leader).await;
-        leader
+        // Every node must name the same leader, and that node must be leading: a node that
+        // restarted may still name the leader its persisted vote was for.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let named: std::collections::BTreeSet<Option<NodeId>> = self
+                .nodes
+                .values()
+                .map(|n| n.raft().metrics().borrow_watched().current_leader)
+                .collect();
+            if let [Some(leader)] = named.into_iter().collect::<Vec<_>>()[..] {
+                let leading = self.nodes.get(&leader).is_some_and(|n| {
+                    n.raft().metrics().borrow_watched().state == openraft::ServerState::Leader
+                });
+                if leading {
+                    return leader;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no leader every node agrees on within {WAIT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Waits until every running node sees `leader` as the leader.
