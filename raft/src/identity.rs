@@ -9,8 +9,8 @@
 //!  each internal Raft request carries Envelope { cluster_id, from_node, to_node }
 //!    receiver: cluster_id == mine and to_node == me, else FAILED_PRECONDITION naming both
 //!    sender:   that refusal is `Unreachable` to openraft (it backs off), is kept in
-//!              [`Refusals`] (what `TavernNode::refused_by` reports) and logged as a warning at
-//!              most once per peer per `REFUSAL_WARN_INTERVAL`
+//!              `network::PeerStatus` (what `TavernNode::refused_by` reports) and logged as a
+//!              warning at most once per peer per `REFUSAL_WARN_INTERVAL`
 //! ```
 //!
 //! The envelope check is what makes a wrong address harmless: after bootstrap the addresses come
@@ -20,7 +20,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -112,56 +111,6 @@ impl WarnLimiter {
     }
 }
 
-/// The peers whose last answer to this node was an identity refusal, with the refusal: shared by
-/// every connection the network factory makes, read by `TavernNode::refused_by`.
-#[derive(Debug, Default)]
-pub struct Refusals {
-    by_peer: Mutex<BTreeMap<NodeId, String>>,
-    /// Entries in `by_peer`, so that a successful call (the common case) takes no lock.
-    count: AtomicUsize,
-    warn: WarnLimiter,
-}
-
-impl Refusals {
-    /// Records that `peer` refused a request with `message`, and logs it (rate-limited).
-    pub fn refused(&self, me: &Identity, peer: NodeId, message: &str) {
-        {
-            let mut by_peer = self.by_peer.lock().unwrap_or_else(|p| p.into_inner());
-            by_peer.insert(peer, message.to_string());
-            self.count.store(by_peer.len(), Ordering::Release);
-        }
-        if self.warn.due(peer) {
-            tracing::warn!(
-                node = me.node_id,
-                peer,
-                refusal = %message,
-                "a peer refused this node's raft message: the address this node has for it \
-                 reaches another node or another cluster"
-            );
-        }
-    }
-
-    /// `peer` answered a request normally: it is who we think it is.
-    pub fn accepted(&self, peer: NodeId) {
-        if self.count.load(Ordering::Acquire) == 0 {
-            return;
-        }
-        let mut by_peer = self.by_peer.lock().unwrap_or_else(|p| p.into_inner());
-        if by_peer.remove(&peer).is_some() {
-            tracing::info!(peer, "a peer that refused this node's messages accepts them now");
-        }
-        self.count.store(by_peer.len(), Ordering::Release);
-    }
-
-    /// The peers that refused this node's last request to them, with their message.
-    pub fn current(&self) -> BTreeMap<NodeId, String> {
-        self.by_peer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,12 +118,17 @@ mod tests {
     #[test]
     fn a_message_for_another_node_or_cluster_is_refused_with_both_names() {
         let me = Identity::new("azeroth", 4);
-        assert_eq!(me.admit(Some(&Identity::new("azeroth", 1).envelope_to(4))), Ok(()));
+        assert_eq!(
+            me.admit(Some(&Identity::new("azeroth", 1).envelope_to(4))),
+            Ok(())
+        );
         assert_eq!(
             me.admit(Some(&Identity::new("azeroth", 1).envelope_to(3))),
-            Err("this is node 4 of cluster \"azeroth\", the message from node 1 was for node 3: \
+            Err(
+                "this is node 4 of cluster \"azeroth\", the message from node 1 was for node 3: \
                  check the peer list of node 1 (its address for node 3 points here)"
-                .to_string())
+                    .to_string()
+            )
         );
         assert_eq!(
             me.admit(Some(&Identity::new("outland", 1).envelope_to(4))),
@@ -186,20 +140,5 @@ mod tests {
             )
         );
         assert!(me.admit(None).is_err_and(|e| e.contains("no identity")));
-    }
-
-    #[test]
-    fn a_refusal_is_kept_until_the_peer_accepts_again_and_warned_once_per_interval() {
-        let me = Identity::new("azeroth", 1);
-        let refusals = Refusals::default();
-        refusals.refused(&me, 3, "no");
-        refusals.refused(&me, 3, "still no");
-        assert_eq!(
-            refusals.current(),
-            BTreeMap::from([(3, "still no".to_string())])
-        );
-        assert!(!refusals.warn.due(3), "warned at the first refusal only");
-        refusals.accepted(3);
-        assert!(refusals.current().is_empty());
     }
 }

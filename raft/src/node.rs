@@ -48,9 +48,9 @@ use tonic::transport::server::TcpIncoming;
 
 use crate::api::{Node, NodeError, Served, Written};
 use crate::config::NodeConfig;
-use crate::identity::{Identity, Refusals};
+use crate::identity::Identity;
 use crate::network::pb::raft_internal_server::RaftInternalServer;
-use crate::network::{Freshness, NetworkFactory, RaftService, RAFT_MESSAGE_BYTES_MAX};
+use crate::network::{Freshness, NetworkFactory, PeerStatus, RaftService, RAFT_MESSAGE_BYTES_MAX};
 use crate::store::{self, StateReader, StoreError};
 use crate::types::{NodeId, Proposal, Raft};
 
@@ -141,8 +141,8 @@ struct Inner {
     id: NodeId,
     identity: Identity,
     config: NodeConfig,
-    /// The peers that refuse this node's raft messages (wrong address or cluster).
-    refusals: Arc<Refusals>,
+    /// What this node's raft requests to each peer ran into (refusals, transport failures).
+    peers: Arc<PeerStatus>,
     /// Whether openraft has let go of the store (`shutdown` waits for it).
     released: store::Released,
     raft: Raft,
@@ -169,14 +169,14 @@ impl TavernNode {
         let id = c.node_id;
         let identity = Identity::new(c.cluster_id.clone(), id);
         let raft_config = raft_config(c)?;
-        let (log, sm) = store::open(&c.data_dir, &identity)
-            .map_err(|e| StartError::store(&c.data_dir, e))?;
+        let (log, sm) =
+            store::open(&c.data_dir, &identity).map_err(|e| StartError::store(&c.data_dir, e))?;
         let reader = sm.reader();
         let released = sm.released();
-        let refusals = Arc::new(Refusals::default());
+        let peers = Arc::new(PeerStatus::default());
         let network = NetworkFactory::new(
             identity.clone(),
-            refusals.clone(),
+            peers.clone(),
             Duration::from_millis(c.rpc_timeout_ms),
             Duration::from_millis(c.snapshot.timeout_ms),
             c.snapshot.chunk_bytes,
@@ -210,7 +210,7 @@ impl TavernNode {
                 id,
                 identity,
                 config: config.clone(),
-                refusals,
+                peers,
                 released,
                 raft,
                 reader,

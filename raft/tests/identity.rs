@@ -9,7 +9,9 @@ use openraft::async_runtime::watch::WatchReceiver as _;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use support::{account, get_account, quick, username, write_through_leader, Cluster, CLUSTER_ID, WAIT};
+use support::{
+    account, get_account, quick, username, write_through_leader, Cluster, CLUSTER_ID, WAIT,
+};
 use tavern_raft::config::{NodeConfig, RawConfig};
 use tavern_raft::types::{Member, NodeId};
 use tavern_raft::{StartError, TavernNode};
@@ -28,8 +30,14 @@ async fn a_data_dir_of_another_cluster_or_node_is_refused_and_keeps_its_data() {
     // --- Node 2's directory under another cluster id: refused, naming both.
     let mut other_cluster = cluster.config(2);
     other_cluster.cluster_id = "outland".into();
-    let refused = cluster.try_start(other_cluster, 2).await.err().expect("refused");
-    assert!(matches!(refused, StartError::Identity { .. }), "{refused:?}");
+    let refused = cluster
+        .try_start(other_cluster, 2)
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(refused, StartError::Identity { .. }),
+        "{refused:?}"
+    );
     assert_eq!(
         refused.to_string(),
         format!(
@@ -42,7 +50,7 @@ async fn a_data_dir_of_another_cluster_or_node_is_refused_and_keeps_its_data() {
     // --- Node 3's config with node 2's directory: refused too.
     let mut other_node = cluster.config(3);
     other_node.data_dir = dir2.clone();
-    let refused = cluster.try_start(other_node, 2).await.err().expect("refused");
+    let refused = cluster.try_start(other_node, 2).await.expect_err("refused");
     assert_eq!(
         refused.to_string(),
         format!(
@@ -84,7 +92,9 @@ async fn start_stray(
         .validate()
         .expect("valid config");
     quick(&mut config);
-    TavernNode::start(config, listener).await.expect("the stray starts")
+    TavernNode::start(config, listener)
+        .await
+        .expect("the stray starts")
 }
 
 /// Waits until `node` reports that peer `peer` refused its messages, and returns the refusal.
@@ -143,7 +153,11 @@ async fn a_node_reached_at_an_address_meant_for_another_refuses_the_messages() {
     // --- Neither got a vote; the cluster did not notice: same leader, same term, writes apply.
     for stray in [&stray, &outsider] {
         let m = stray.raft().metrics().borrow_watched().clone();
-        assert_ne!(m.state, openraft::ServerState::Leader, "the stray won no election");
+        assert_ne!(
+            m.state,
+            openraft::ServerState::Leader,
+            "the stray won no election"
+        );
     }
     let (_, index) = write_through_leader(&cluster.nodes, leader, account(2), 1, 2).await;
     cluster.all_follow(leader).await;
@@ -169,7 +183,10 @@ async fn a_corrupt_snapshot_file_stops_the_start_and_stays_in_place() {
     // --- Three nodes that snapshot every 5 entries; a follower has a snapshot.
     let mut cluster = Cluster::new(&[1, 2, 3], snapshot_often).await;
     let leader = cluster.leader().await;
-    let follower = [1, 2, 3].into_iter().find(|&id| id != leader).expect("follower");
+    let follower = [1, 2, 3]
+        .into_iter()
+        .find(|&id| id != leader)
+        .expect("follower");
     let mut index = 0;
     for n in 1..=12 {
         index = write_through_leader(&cluster.nodes, leader, account(n), 1, u64::from(n))
@@ -187,7 +204,9 @@ async fn a_corrupt_snapshot_file_stops_the_start_and_stays_in_place() {
 
     // --- It stops, and one byte of its snapshot file turns.
     cluster.stop(follower).await;
-    let path = cluster.dirs[&follower].path().join("snapshots/current.tsnap");
+    let path = cluster.dirs[&follower]
+        .path()
+        .join("snapshots/current.tsnap");
     let good = std::fs::read(&path).expect("the snapshot file");
     let mut bad = good.clone();
     let at = bad.len() - 1; // in the checksum
@@ -198,8 +217,7 @@ async fn a_corrupt_snapshot_file_stops_the_start_and_stays_in_place() {
     let refused = cluster
         .try_start(cluster.config(follower), follower)
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     match &refused {
         StartError::CorruptSnapshot { path: named, .. } => assert_eq!(named, &path),
         other => panic!("expected a corrupt snapshot, got {other}"),

@@ -42,7 +42,11 @@ fn spawn_writer(
 async fn writes_go_on(cluster: &Cluster, count: u64) {
     let leader = cluster.leader().await;
     let raft = cluster.node(leader).raft();
-    let start = raft.metrics().borrow_watched().last_applied.map_or(0, |l| l.index());
+    let start = raft
+        .metrics()
+        .borrow_watched()
+        .last_applied
+        .map_or(0, |l| l.index());
     raft.wait(Some(WAIT))
         .applied_index_at_least(Some(start + count), "writes go on")
         .await
@@ -89,11 +93,14 @@ async fn five_nodes_grow_promote_remove_and_transfer_leadership_while_writes_go_
     assert!(view.learners.is_empty());
 
     // --- A write is applied on all five.
-    let (_, index) =
-        write_through_leader(&cluster.nodes, leader, account(100_000), 2, 1).await;
+    let (_, index) = write_through_leader(&cluster.nodes, leader, account(100_000), 2, 1).await;
     for id in 1..=5 {
         let served = cluster.read_at(id, get_account(100_000), index).await;
-        assert_eq!(username(&served).as_deref(), Some("user100000"), "node {id}");
+        assert_eq!(
+            username(&served).as_deref(),
+            Some("user100000"),
+            "node {id}"
+        );
     }
 
     // --- One of the original voters (not the leader) is removed, then stopped.
@@ -127,21 +134,33 @@ async fn five_nodes_grow_promote_remove_and_transfer_leadership_while_writes_go_
     // --- The writer stops; one last write through the new leader is the barrier.
     stop.store(true, Ordering::Relaxed);
     let acked = writer.await.expect("the writer ends");
-    assert!(acked.len() >= 30, "the writer kept writing: {}", acked.len());
+    assert!(
+        acked.len() >= 30,
+        "the writer kept writing: {}",
+        acked.len()
+    );
     let (_, last) = write_through_leader(&cluster.nodes, chosen, account(100_001), 2, 2).await;
 
     // --- Every acknowledged write is on every running node, and they hold the same state.
     for &id in cluster.nodes.keys() {
         for &(n, _) in &acked {
             let served = cluster.read_at(id, get_account(n), last).await;
-            assert_eq!(username(&served), Some(format!("user{n}")), "account {n} on node {id}");
+            assert_eq!(
+                username(&served),
+                Some(format!("user{n}")),
+                "account {n} on node {id}"
+            );
         }
     }
     let mut states = BTreeSet::new();
     for &id in cluster.nodes.keys() {
         states.insert(cluster.digest(id, last).await);
     }
-    assert_eq!(states.len(), 1, "one state at one index on every node: {states:?}");
+    assert_eq!(
+        states.len(),
+        1,
+        "one state at one index on every node: {states:?}"
+    );
 
     let ids: Vec<NodeId> = cluster.nodes.keys().copied().collect();
     for id in ids {
@@ -163,7 +182,10 @@ async fn unsafe_membership_changes_are_refused_and_node_ids_are_never_reused() {
     let running: BTreeSet<NodeId> = cluster.nodes.keys().copied().collect();
     let deadline = Instant::now() + WAIT;
     while cluster.node(leader).reachable().as_ref() != Some(&running) {
-        assert!(Instant::now() < deadline, "the stopped nodes still count as reachable");
+        assert!(
+            Instant::now() < deadline,
+            "the stopped nodes still count as reachable"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -182,9 +204,14 @@ async fn unsafe_membership_changes_are_refused_and_node_ids_are_never_reused() {
             window_ms,
         })
     );
-    let refusal = node.remove([victim]).await.expect_err("refused").to_string();
+    let refusal = node
+        .remove([victim])
+        .await
+        .expect_err("refused")
+        .to_string();
     assert!(
-        refusal.contains("needs a quorum (3 of 4)") && refusal.contains("bring the other voters back"),
+        refusal.contains("needs a quorum (3 of 4)")
+            && refusal.contains("bring the other voters back"),
         "{refusal}"
     );
 
@@ -223,7 +250,10 @@ async fn unsafe_membership_changes_are_refused_and_node_ids_are_never_reused() {
     let all: BTreeSet<NodeId> = (1..=5).collect();
     let deadline = Instant::now() + WAIT;
     while cluster.node(leader).reachable().as_ref() != Some(&all) {
-        assert!(Instant::now() < deadline, "the restarted nodes do not count as reachable");
+        assert!(
+            Instant::now() < deadline,
+            "the restarted nodes do not count as reachable"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let view = cluster
@@ -252,7 +282,10 @@ async fn unsafe_membership_changes_are_refused_and_node_ids_are_never_reused() {
         .expect("a new id is fine");
     assert!(view.learners.contains_key(&6));
     assert_eq!(
-        cluster.node(leader).add_learner(victim, cluster.peers[&victim].clone()).await,
+        cluster
+            .node(leader)
+            .add_learner(victim, cluster.peers[&victim].clone())
+            .await,
         Err(MembershipError::IdReused {
             id: victim,
             max_ever: 6
@@ -306,7 +339,11 @@ async fn a_leader_shutting_down_hands_over_without_an_election_timeout() {
         elapsed < Duration::from_millis(4_000),
         "a new leader within {elapsed:?}, before any election timeout (4 s) could fire"
     );
-    assert_eq!(cluster.term(leader), term + 1, "one election, the transfer's");
+    assert_eq!(
+        cluster.term(leader),
+        term + 1,
+        "one election, the transfer's"
+    );
 
     // --- The two that remain take writes.
     let (at, _) = write_through_leader(&cluster.nodes, leader, account(2), 1, 2).await;

@@ -7,8 +7,9 @@
 //!
 //! Every request carries this node's [`Envelope`](super::pb::Envelope) (cluster id, this node,
 //! the target). A peer that refuses it (`FAILED_PRECONDITION`: it is another node or of another
-//! cluster) is `Unreachable` too, and the refusal is kept in [`Refusals`] and logged
-//! (rate-limited) until the peer answers normally again.
+//! cluster) is `Unreachable` too, and the refusal is kept in [`PeerStatus`] and logged
+//! (rate-limited) until the peer answers normally again; so are transport failures (what a
+//! leader transfer watches to give up on a target that is gone).
 
 use std::future::Future;
 use std::io::Read;
@@ -30,8 +31,9 @@ use tonic::transport::{Channel, Endpoint};
 
 use super::pb::raft_internal_client::RaftInternalClient;
 use super::pb::{Envelope, RaftPayload, SnapshotChunk};
+use super::peers::PeerStatus;
 use super::{decode, encode, RAFT_MESSAGE_BYTES_MAX};
-use crate::identity::{Identity, Refusals};
+use crate::identity::Identity;
 use crate::store::snapshot::SNAPSHOT_CHUNK_BYTES_MAX;
 use crate::store::SnapshotFile;
 use crate::types::{Member, NodeId, TavernSnapshot, TypeConfig, Vote};
@@ -43,26 +45,26 @@ pub const SNAPSHOT_CHUNKS_IN_FLIGHT: usize = 4;
 #[derive(Debug, Clone)]
 pub struct NetworkFactory {
     identity: Identity,
-    refusals: Arc<Refusals>,
+    peers: Arc<PeerStatus>,
     connect_timeout: Duration,
     snapshot_timeout: Duration,
     chunk_bytes: usize,
 }
 
 impl NetworkFactory {
-    /// `identity` is this node (every request carries it), `refusals` collects the peers that
-    /// refuse it, `connect_timeout` bounds a TCP connect, `snapshot_timeout` a whole snapshot
+    /// `identity` is this node (every request carries it), `peers` records what requests to
+    /// each peer ran into, `connect_timeout` bounds a TCP connect, `snapshot_timeout` a whole snapshot
     /// transfer, sent in chunks of `chunk_bytes` (capped at `SNAPSHOT_CHUNK_BYTES_MAX`).
     pub fn new(
         identity: Identity,
-        refusals: Arc<Refusals>,
+        peers: Arc<PeerStatus>,
         connect_timeout: Duration,
         snapshot_timeout: Duration,
         chunk_bytes: usize,
     ) -> Self {
         NetworkFactory {
             identity,
-            refusals,
+            peers,
             connect_timeout,
             snapshot_timeout,
             chunk_bytes: chunk_bytes.clamp(1, SNAPSHOT_CHUNK_BYTES_MAX),
@@ -95,7 +97,7 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
             target,
             envelope: self.identity.envelope_to(target),
             identity: self.identity.clone(),
-            refusals: self.refusals.clone(),
+            peers: self.peers.clone(),
             client,
             snapshot_timeout: self.snapshot_timeout,
             chunk_bytes: self.chunk_bytes,
@@ -110,7 +112,7 @@ pub struct PeerClient {
     target: NodeId,
     identity: Identity,
     envelope: Envelope,
-    refusals: Arc<Refusals>,
+    peers: Arc<PeerStatus>,
     client: Result<RaftInternalClient<Channel>, String>,
     snapshot_timeout: Duration,
     chunk_bytes: usize,
@@ -130,7 +132,7 @@ impl PeerClient {
     /// `Unreachable`, so openraft backs off instead of retrying at once.
     fn failed(&self, status: tonic::Status) -> RPCError<TypeConfig> {
         if status.code() == tonic::Code::FailedPrecondition {
-            self.refusals
+            self.peers
                 .refused(&self.identity, self.target, status.message());
             return RPCError::Unreachable(Unreachable::from_string(format!(
                 "node {} refused: {}",
@@ -138,13 +140,18 @@ impl PeerClient {
                 status.message()
             )));
         }
-        status_error(status)
+        let e = status_error(status);
+        if matches!(e, RPCError::Unreachable(_)) {
+            self.peers.unreachable(self.target);
+        }
+        e
     }
 
     fn client(&self) -> Result<RaftInternalClient<Channel>, RPCError<TypeConfig>> {
-        self.client
-            .clone()
-            .map_err(|e| RPCError::Unreachable(Unreachable::from_string(e)))
+        self.client.clone().map_err(|e| {
+            self.peers.unreachable(self.target);
+            RPCError::Unreachable(Unreachable::from_string(e))
+        })
     }
 
     fn timeout(&self, action: RPCTypes, after: Duration) -> RPCError<TypeConfig> {
@@ -180,7 +187,7 @@ impl PeerClient {
             .await
             .map_err(|_| self.timeout(action, ttl))?
             .map_err(|s| self.failed(s))?;
-        self.refusals.accepted(self.target);
+        self.peers.accepted(self.target);
         decode(&reply.into_inner().payload)
             .map_err(|e| RPCError::Network(NetworkError::from_string(e)))
     }
@@ -277,7 +284,7 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
                 })
             })?
             .map_err(|s| streaming_error(self.failed(s)))?;
-        self.refusals.accepted(self.target);
+        self.peers.accepted(self.target);
         if let Ok(Err(e)) = reader.await {
             return Err(StreamingError::Network(NetworkError::new(&e)));
         }

@@ -15,12 +15,14 @@
 //! of the public contract in `proto/`.
 
 pub mod client;
+pub mod peers;
 pub mod server;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use client::{NetworkFactory, PeerClient};
+pub use peers::PeerStatus;
 pub use server::{Freshness, RaftService};
 
 /// Generated from `raft/proto/raft_internal.proto`.

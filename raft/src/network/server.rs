@@ -23,8 +23,8 @@ use tonic::{Request, Response, Status, Streaming};
 use super::pb::raft_internal_server::RaftInternal;
 use super::pb::{RaftPayload, SnapshotChunk};
 use super::{decode, encode};
-use crate::store::snapshot::{self as file, SNAPSHOT_CHUNK_BYTES_MAX};
 use crate::identity::{Identity, WarnLimiter};
+use crate::store::snapshot::{self as file, SNAPSHOT_CHUNK_BYTES_MAX};
 use crate::store::{SnapshotFile, StateReader};
 use crate::types::{Raft, SnapshotMeta, TypeConfig, Vote};
 

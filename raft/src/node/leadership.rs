@@ -4,12 +4,19 @@
 //!  transfer_leader(to)   leader? voter? reachable? ──▶ openraft trigger().transfer_leader(to)
 //!                        the leader stops proposing and tells every voter; `to` campaigns at
 //!                        once (no election timeout) and the others grant its vote
-//!                        ──▶ wait until this node sees `to` as leader (bounded)
+//!                        ──▶ wait until this node sees `to` as leader (bounded), or until a
+//!                            request to `to` fails in transport (it is gone: give up at once)
 //!
 //!  shutdown() on a leader with other voters
-//!      ──▶ transfer_leader(most caught-up reachable voter), bounded
-//!      ──▶ then stop (also when the transfer failed: it is logged, the cluster elects as usual)
+//!      ──▶ transfer_leader(each candidate, most caught-up first) until one takes over
+//!      ──▶ then stop (also when none did: it is logged, the cluster elects as usual)
 //! ```
+//!
+//! While a transfer is under way the leader takes no writes and sends no heartbeats (openraft);
+//! if the target never takes over, the followers elect a new leader after an election timeout.
+//! The transfer RPC itself is the probe for a target that stopped a moment ago (in a
+//! whole-cluster shutdown, say): its transport failure ends the wait and the hand-over tries
+//! the next candidate.
 //!
 //! The most caught-up voter is, among the voters that acknowledged the leader within the last
 //! `HANDOVER_ACK_HEARTBEATS` heartbeats (a live follower acknowledges every heartbeat; one that
@@ -20,6 +27,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use openraft::async_runtime::watch::WatchReceiver as _;
 use tracing::Instrument as _;
 
 use super::membership::MembershipError;
@@ -32,8 +40,8 @@ pub const TRANSFER_WAIT_ELECTION_TIMEOUTS: u64 = 2;
 /// Bound on waiting, at shutdown, for openraft's tasks to drop the store (a snapshot being built
 /// holds it until it is written).
 pub const STORE_RELEASE_WAIT: Duration = Duration::from_secs(10);
-/// How often that wait looks.
-const STORE_RELEASE_POLL: Duration = Duration::from_millis(10);
+/// How often the waits of this module look (store released, new leader, target gone).
+const POLL: Duration = Duration::from_millis(10);
 /// At shutdown, a voter is a candidate for the hand-over when it acknowledged the leader within
 /// this many heartbeat intervals.
 pub const HANDOVER_ACK_HEARTBEATS: u64 = 5;
@@ -66,6 +74,7 @@ impl TavernNode {
                 });
             }
             tracing::info!("transferring leadership");
+            let began = std::time::Instant::now();
             self.inner
                 .raft
                 .trigger()
@@ -73,21 +82,25 @@ impl TavernNode {
                 .await
                 .map_err(|e| MembershipError::Halted(e.to_string()))?;
             let bound = self.transfer_wait();
-            let moved = self
-                .inner
-                .raft
-                .wait(Some(bound))
-                .metrics(|m| m.current_leader == Some(to), "the new leader takes over")
-                .await;
-            match moved {
-                Ok(m) => {
+            let deadline = tokio::time::Instant::now() + bound;
+            let mut metrics = self.inner.raft.metrics();
+            loop {
+                let m = metrics.borrow_watched().clone();
+                if m.current_leader == Some(to) {
                     tracing::info!(term = m.current_term, "leadership transferred");
-                    Ok(())
+                    return Ok(());
                 }
-                Err(_) => Err(MembershipError::TransferTimeout {
-                    to,
-                    after_ms: millis(bound),
-                }),
+                if self.inner.peers.unreachable_since(to, began) {
+                    return Err(MembershipError::TransferTargetGone { to });
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(MembershipError::TransferTimeout {
+                        to,
+                        after_ms: millis(bound),
+                    });
+                }
+                // A metrics change or the next look, whichever comes first.
+                let _ = tokio::time::timeout(POLL, metrics.changed()).await;
             }
         }
         .instrument(span)
@@ -100,15 +113,18 @@ impl TavernNode {
         let Ok(m) = self.leader_metrics() else {
             return;
         };
+        let me = self.inner.id;
         let fresh = Duration::from_millis(
             HANDOVER_ACK_HEARTBEATS.saturating_mul(self.inner.config.heartbeat_ms),
         );
-        let reachable = self.acked_within(&m, fresh);
-        let candidates: BTreeSet<NodeId> = m
-            .membership_config
-            .membership()
-            .voter_ids()
-            .filter(|v| *v != self.inner.id && reachable.contains(v))
+        let acked = self.acked_within(&m, fresh);
+        let voters: BTreeSet<NodeId> = m.membership_config.membership().voter_ids().collect();
+        // The voters that can vote for a successor: this node (it grants the transfer's vote)
+        // and the ones that acknowledged it just now, unless a request to them failed since.
+        let mut live: BTreeSet<NodeId> = voters
+            .iter()
+            .copied()
+            .filter(|v| *v == me || (acked.contains(v) && !self.inner.peers.is_unreachable(*v)))
             .collect();
         let matched = |id: &NodeId| {
             m.replication
@@ -116,22 +132,43 @@ impl TavernNode {
                 .and_then(|r| r.get(id).cloned().flatten())
                 .map(|l| l.index())
         };
-        // Highest matched index; among equals the lowest id (max_by_key keeps the last maximum,
-        // so iterate from the highest id down).
-        let Some(to) = candidates.iter().rev().copied().max_by_key(|id| matched(id)) else {
-            tracing::info!(node = self.inner.id, "stopping the leader: no other voter acknowledged it recently enough to take over");
-            return;
-        };
-        match self.transfer_leader(to).await {
-            Ok(()) => {
-                tracing::info!(node = self.inner.id, to, "handed leadership over before stopping")
+        loop {
+            if live.len() < voters.len() / 2 + 1 {
+                tracing::info!(node = me, live = ?live, voters = ?voters, "stopping the leader: too few voters are up to elect a successor");
+                return;
             }
-            Err(e) => tracing::warn!(
-                node = self.inner.id,
-                to,
-                error = %e,
-                "stopping without handing leadership over: the cluster elects a new leader after an election timeout"
-            ),
+            // Highest matched index first; among equals the lowest id.
+            let best = live
+                .iter()
+                .copied()
+                .filter(|v| *v != me)
+                .min_by_key(|id| (std::cmp::Reverse(matched(id)), *id));
+            let Some(to) = best else {
+                tracing::info!(
+                    node = me,
+                    "stopping the leader: no other voter to hand over to"
+                );
+                return;
+            };
+            match self.transfer_leader(to).await {
+                Ok(()) => {
+                    tracing::info!(node = me, to, "handed leadership over before stopping");
+                    return;
+                }
+                Err(MembershipError::TransferTargetGone { .. }) => {
+                    tracing::info!(node = me, to, "that voter is gone, trying the next one");
+                    live.remove(&to);
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        node = me,
+                        to,
+                        error = %e,
+                        "stopping without handing leadership over: the cluster elects a new leader after an election timeout"
+                    );
+                    return;
+                }
+            }
         }
     }
 
@@ -147,13 +184,14 @@ impl TavernNode {
                 );
                 return;
             }
-            tokio::time::sleep(STORE_RELEASE_POLL).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
     fn transfer_wait(&self) -> Duration {
         Duration::from_millis(
-            TRANSFER_WAIT_ELECTION_TIMEOUTS.saturating_mul(self.inner.config.election_timeout_max_ms),
+            TRANSFER_WAIT_ELECTION_TIMEOUTS
+                .saturating_mul(self.inner.config.election_timeout_max_ms),
         )
     }
 }

@@ -111,6 +111,8 @@ pub enum MembershipError {
     Changed,
     #[error("leadership did not move to node {to} within {after_ms} ms")]
     TransferTimeout { to: NodeId, after_ms: u64 },
+    #[error("leadership cannot move to node {to}: it stopped answering (a request to it failed after the transfer began)")]
+    TransferTargetGone { to: NodeId },
     #[error("no answer within {after_ms} ms (the change may still take effect)")]
     Timeout { after_ms: u64 },
     #[error("raft refused the change: {0}")]
@@ -166,7 +168,10 @@ impl TavernNode {
     pub fn membership(&self) -> MembershipView {
         let m = self.inner.raft.metrics().borrow_watched().clone();
         let stored = &m.membership_config;
-        MembershipView::of(stored.log_id().as_ref().map(|l| l.index()), stored.membership())
+        MembershipView::of(
+            stored.log_id().as_ref().map(|l| l.index()),
+            stored.membership(),
+        )
     }
 
     /// On the leader, the nodes that acknowledged it recently (see the module header); `None`
@@ -179,7 +184,7 @@ impl TavernNode {
     /// The peers that refused this node's last raft message to them (another node or cluster
     /// at the address this node has for them), with their refusal.
     pub fn refused_by(&self) -> BTreeMap<NodeId, String> {
-        self.inner.refusals.current()
+        self.inner.peers.refused_by()
     }
 
     /// Adds node `id` at `member` as a learner and waits until it has caught up (see the module
@@ -189,7 +194,12 @@ impl TavernNode {
         id: NodeId,
         member: Member,
     ) -> Result<MembershipView, MembershipError> {
-        let span = tracing::info_span!("add_learner", node = self.inner.id, id, term = tracing::field::Empty);
+        let span = tracing::info_span!(
+            "add_learner",
+            node = self.inner.id,
+            id,
+            term = tracing::field::Empty
+        );
         async {
             let m = self.leader_metrics()?;
             tracing::Span::current().record("term", m.current_term);
@@ -241,7 +251,9 @@ impl TavernNode {
             let m = self.leader_metrics()?;
             tracing::Span::current().record("term", m.current_term);
             if ids.is_empty() {
-                return Err(MembershipError::InvalidArgument("no node to promote".into()));
+                return Err(MembershipError::InvalidArgument(
+                    "no node to promote".into(),
+                ));
             }
             let membership = m.membership_config.membership();
             let voters: BTreeSet<NodeId> = membership.voter_ids().collect();
@@ -393,9 +405,9 @@ impl TavernNode {
     /// its effective membership, and the effective membership itself.
     async fn max_node_id_ever(&self, m: &Metrics) -> Result<NodeId, MembershipError> {
         if let Some(log_id) = m.membership_config.log_id() {
-            self.wait_applied(log_id.index())
-                .await
-                .map_err(|e| MembershipError::InProgress(format!("applying the membership: {e}")))?;
+            self.wait_applied(log_id.index()).await.map_err(|e| {
+                MembershipError::InProgress(format!("applying the membership: {e}"))
+            })?;
         }
         let reader = self.inner.reader.clone();
         let stored = tokio::task::spawn_blocking(move || reader.max_node_id())
@@ -414,13 +426,15 @@ impl TavernNode {
         retain: bool,
     ) -> Result<MembershipView, MembershipError> {
         let checked = Precondition::LastMembershipLogId {
-            last_membership_log_id: m.membership_config.log_id().clone(),
+            last_membership_log_id: *m.membership_config.log_id(),
         };
         tracing::info!(%change, "proposing a membership change");
         let timeout_ms = self.inner.config.request_timeout_ms;
         let r = tokio::time::timeout(
             Duration::from_millis(timeout_ms),
-            self.inner.raft.change_membership_if(change, retain, [checked]),
+            self.inner
+                .raft
+                .change_membership_if(change, retain, [checked]),
         )
         .await
         .map_err(|_| MembershipError::Timeout {
@@ -449,7 +463,8 @@ impl TavernNode {
     /// at most `snapshot.timeout_ms`.
     async fn wait_caught_up(&self, id: NodeId) -> Result<(), MembershipError> {
         let after_ms = self.inner.config.snapshot.timeout_ms;
-        let done = |m: &Metrics| m.current_leader != Some(m.id) || behind(m, id) <= CAUGHT_UP_LAG_ENTRIES;
+        let done =
+            |m: &Metrics| m.current_leader != Some(m.id) || behind(m, id) <= CAUGHT_UP_LAG_ENTRIES;
         let waited = self
             .inner
             .raft
@@ -461,10 +476,13 @@ impl TavernNode {
             Err(_) => self.inner.raft.metrics().borrow_watched().clone(),
         };
         if m.current_leader != Some(m.id) {
-            return Err(self.leader_metrics().err().unwrap_or(MembershipError::NotLeader {
-                leader_id: None,
-                leader_addr: None,
-            }));
+            return Err(self
+                .leader_metrics()
+                .err()
+                .unwrap_or(MembershipError::NotLeader {
+                    leader_id: None,
+                    leader_addr: None,
+                }));
         }
         let behind = behind(&m, id);
         if behind > CAUGHT_UP_LAG_ENTRIES {
@@ -503,10 +521,13 @@ fn check_member(id: NodeId, member: &Member) -> Result<(), MembershipError> {
             "node id 0 is not allowed (ids start at 1)".into(),
         ));
     }
-    for (what, addr) in [("raft_addr", &member.raft_addr), ("client_addr", &member.client_addr)] {
-        let ok = addr
-            .rsplit_once(':')
-            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    for (what, addr) in [
+        ("raft_addr", &member.raft_addr),
+        ("client_addr", &member.client_addr),
+    ] {
+        let ok = addr.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0)
+        });
         if !ok {
             return Err(MembershipError::InvalidArgument(format!(
                 "node {id}: {what} {addr:?} is not host:port"

@@ -29,12 +29,12 @@ pub(super) fn decode(bytes: &[u8]) -> Result<u64, StoreError> {
     decode_meta::<u64>("highest node id ever a member", bytes)
 }
 
+/// A key and the value to put there.
+pub(super) type Put = (Vec<u8>, Vec<u8>);
+
 /// Reads the highest id so far through `view` (the live state and the batch's pending writes);
 /// if `membership` names a higher one, the key and value to write.
-pub(super) fn raised(
-    view: &dyn View,
-    membership: &Membership,
-) -> Result<Option<(Vec<u8>, Vec<u8>)>, String> {
+pub(super) fn raised(view: &dyn View, membership: &Membership) -> Result<Option<Put>, String> {
     let key = max_node_id_key();
     let current = match view.get(&key).map_err(|e| e.0)? {
         Some(bytes) => decode(&bytes).map_err(|e| e.to_string())?,

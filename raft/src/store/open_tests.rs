@@ -102,7 +102,13 @@ async fn a_corrupt_snapshot_refuses_the_open_names_the_file_and_deletes_nothing(
     std::fs::write(&current, b"not a snapshot, not at all").expect("write");
     let refused = open(dir.path(), &me).map(|_| ());
     assert!(
-        matches!(&refused, Err(StoreError::CorruptSnapshot { source: SnapshotError::Magic, .. })),
+        matches!(
+            &refused,
+            Err(StoreError::CorruptSnapshot {
+                source: SnapshotError::Magic,
+                ..
+            })
+        ),
         "{refused:?}"
     );
 
@@ -123,12 +129,19 @@ async fn membership_entries_raise_the_highest_node_id_and_a_snapshot_carries_it(
     assert_eq!(max_node_id(&sm), Some(3));
     apply(
         &mut sm,
-        vec![membership(2, &[1, 2, 3], &[4]), membership(3, &[1, 2, 3], &[4, 5])],
+        vec![
+            membership(2, &[1, 2, 3], &[4]),
+            membership(3, &[1, 2, 3], &[4, 5]),
+        ],
     )
     .await;
     assert_eq!(max_node_id(&sm), Some(5));
     apply(&mut sm, vec![membership(4, &[1, 2, 3], &[4])]).await;
-    assert_eq!(max_node_id(&sm), Some(5), "removing a node does not lower it");
+    assert_eq!(
+        max_node_id(&sm),
+        Some(5),
+        "removing a node does not lower it"
+    );
 
     // --- A node that joins later from a snapshot learns 5, though 5 is in no membership now.
     let snap = sm

@@ -149,9 +149,9 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
             let _hold = hold;
             build(&shared)
         })
-            .await
-            .map_err(io::Error::other)?
-            .map_err(io::Error::from)
+        .await
+        .map_err(io::Error::other)?
+        .map_err(io::Error::from)
     }
 }
 

@@ -366,9 +366,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             let _hold = hold;
             sm_snapshot::install(&shared, &meta, snapshot)
         })
-            .await
-            .map_err(io::Error::other)?
-            .map_err(io::Error::from)
+        .await
+        .map_err(io::Error::other)?
+        .map_err(io::Error::from)
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<TavernSnapshot>, io::Error> {

@@ -87,8 +87,7 @@ impl Cluster {
         self.peers.insert(id, member.clone());
         self.listeners.insert(id, raft);
         self._client_ports.push(client);
-        self.dirs
-            .insert(id, tempfile::tempdir().expect("tempdir"));
+        self.dirs.insert(id, tempfile::tempdir().expect("tempdir"));
         member
     }
 
