@@ -2,7 +2,8 @@
 //! the internal Raft service and the node runtime.
 //!
 //! Entry points: [`node::TavernNode`] (start a node from a validated
-//! [`config::NodeConfig`]),
+//! [`config::NodeConfig`]; membership changes, leader transfer), [`identity`] (who a node is,
+//! checked at start and on every Raft message),
 //! [`api::Node`] (what the gRPC domain services call), [`store`] (RocksDB log and state
 //! stores, snapshot files), [`network`] (openraft's RPCs over gRPC), [`types`] (the openraft
 //! type config).
@@ -12,6 +13,7 @@
 
 pub mod api;
 pub mod config;
+pub mod identity;
 pub mod network;
 pub mod node;
 pub mod service;
@@ -19,4 +21,4 @@ pub mod store;
 pub mod testnode;
 pub mod types;
 
-pub use node::TavernNode;
+pub use node::{MembershipError, MembershipView, StartError, TavernNode};

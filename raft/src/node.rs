@@ -3,7 +3,9 @@
 //!
 //! ```text
 //!  TavernNode::start(config, raft listener)
-//!     ├─ store::open(data_dir)            RocksDB log + state, snapshots
+//!     ├─ store::open(data_dir, identity)  RocksDB log + state, snapshots; refuses a directory
+//!     │                                   of another node or cluster, or a corrupt snapshot
+//!     │                                   (`StartError::Identity`, `CorruptSnapshot`)
 //!     ├─ Raft::new(id, config, network, log, state machine)
 //!     ├─ serve RaftInternal on the listener (task owned by the node, stopped by shutdown)
 //!     └─ lowest id of the peer list, empty log: initialize the cluster with the peer list
@@ -17,6 +19,18 @@
 //! `NodeError::NotLeader` with the leader's client address, and the client (the gateway
 //! library) retries there with the same request id. Forwarding can be added behind the same
 //! contract later.
+//!
+//! Membership changes (`add_learner`, `promote`, `remove`, `transfer_leader`) are in
+//! `node/membership.rs`; `shutdown` on a leader first hands leadership to the most caught-up
+//! voter (`node/leadership.rs`).
+
+mod leadership;
+mod membership;
+
+pub use self::leadership::{HANDOVER_ACK_HEARTBEATS, TRANSFER_WAIT_ELECTION_TIMEOUTS};
+pub use self::membership::{
+    MembershipError, MembershipView, CAUGHT_UP_LAG_ENTRIES, REACHABLE_ELECTION_TIMEOUTS,
+};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,8 +48,9 @@ use tonic::transport::server::TcpIncoming;
 
 use crate::api::{Node, NodeError, Served, Written};
 use crate::config::NodeConfig;
+use crate::identity::Identity;
 use crate::network::pb::raft_internal_server::RaftInternalServer;
-use crate::network::{Freshness, NetworkFactory, RaftService, RAFT_MESSAGE_BYTES_MAX};
+use crate::network::{Freshness, NetworkFactory, PeerStatus, RaftService, RAFT_MESSAGE_BYTES_MAX};
 use crate::store::{self, StateReader, StoreError};
 use crate::types::{NodeId, Proposal, Raft};
 
@@ -49,10 +64,54 @@ pub enum StartError {
         dir: std::path::PathBuf,
         source: StoreError,
     },
+    /// The data directory is another node's, or another cluster's. Its data was not changed
+    /// (RocksDB's own housekeeping files aside).
+    #[error(
+        "data dir {} belongs to cluster {:?} node {}, but the config says cluster {:?} node {}: \
+         refusing to start (its data was not changed)",
+        .dir.display(), .found.cluster_id, .found.node_id, .config.cluster_id, .config.node_id
+    )]
+    Identity {
+        dir: std::path::PathBuf,
+        found: Identity,
+        config: Identity,
+    },
+    /// The current snapshot file does not read (magic, version, count or checksum). Nothing was
+    /// deleted.
+    #[error(
+        "snapshot file {} is corrupt: {source}; refusing to start, nothing was deleted. Restore \
+         the file from a backup, or remove this node from the cluster and add a fresh one (a new \
+         node id, an empty data dir)",
+        .path.display()
+    )]
+    CorruptSnapshot {
+        path: std::path::PathBuf,
+        source: crate::store::SnapshotError,
+    },
     #[error("starting raft: {0}")]
     Raft(String),
     #[error("serving the raft service: {0}")]
     Serve(String),
+}
+
+impl StartError {
+    /// The start error for a store that did not open in `dir`.
+    fn store(dir: &std::path::Path, e: StoreError) -> Self {
+        match e {
+            StoreError::Identity { found, expected } => StartError::Identity {
+                dir: dir.to_path_buf(),
+                found,
+                config: expected,
+            },
+            StoreError::CorruptSnapshot { path, source } => {
+                StartError::CorruptSnapshot { path, source }
+            }
+            source => StartError::Store {
+                dir: dir.to_path_buf(),
+                source,
+            },
+        }
+    }
 }
 
 /// openraft's config from ours (already validated: openraft's own check is a second net).
@@ -82,7 +141,12 @@ pub struct TavernNode {
 #[derive(Debug)]
 struct Inner {
     id: NodeId,
+    identity: Identity,
     config: NodeConfig,
+    /// What this node's raft requests to each peer ran into (refusals, transport failures).
+    peers: Arc<PeerStatus>,
+    /// Whether openraft has let go of the store (`shutdown` waits for it).
+    released: store::Released,
     raft: Raft,
     reader: StateReader,
     freshness: Arc<Freshness>,
@@ -105,14 +169,16 @@ impl TavernNode {
     pub async fn start(config: NodeConfig, raft_listener: TcpListener) -> Result<Self, StartError> {
         let c = &config;
         let id = c.node_id;
+        let identity = Identity::new(c.cluster_id.clone(), id);
         let raft_config = raft_config(c)?;
-        let (log, sm) = store::open(&c.data_dir).map_err(|source| StartError::Store {
-            dir: c.data_dir.clone(),
-            source,
-        })?;
+        let (log, sm) =
+            store::open(&c.data_dir, &identity).map_err(|e| StartError::store(&c.data_dir, e))?;
         let reader = sm.reader();
+        let released = sm.released();
+        let peers = Arc::new(PeerStatus::default());
         let network = NetworkFactory::new(
-            id,
+            identity.clone(),
+            peers.clone(),
             Duration::from_millis(c.rpc_timeout_ms),
             Duration::from_millis(c.snapshot.timeout_ms),
             c.snapshot.chunk_bytes,
@@ -123,6 +189,7 @@ impl TavernNode {
 
         let freshness = Arc::new(Freshness::default());
         let service = RaftInternalServer::new(RaftService::new(
+            identity.clone(),
             raft.clone(),
             reader.clone(),
             freshness.clone(),
@@ -143,7 +210,10 @@ impl TavernNode {
         let node = TavernNode {
             inner: Arc::new(Inner {
                 id,
+                identity,
                 config: config.clone(),
+                peers,
+                released,
                 raft,
                 reader,
                 freshness,
@@ -193,9 +263,12 @@ impl TavernNode {
         &self.inner.reader
     }
 
-    /// Stops the raft service and openraft. The store closes once every clone of this node is
-    /// dropped.
+    /// Stops the raft service and openraft. A leader with other voters first hands leadership
+    /// to the most caught-up one (bounded; see `node/leadership.rs`), so the cluster does not
+    /// wait an election timeout for a new leader. It returns once openraft has let go of the
+    /// store (bounded); the store closes once every clone of this node is dropped.
     pub async fn shutdown(&self) -> Result<(), String> {
+        self.hand_over_leadership().await;
         let server = self
             .inner
             .server
@@ -211,6 +284,7 @@ impl TavernNode {
                 Err(e) => return Err(format!("raft service task: {e}")),
             }
         }
+        self.wait_store_released().await;
         raft
     }
 
@@ -293,6 +367,11 @@ impl TavernNode {
 }
 
 impl Node for TavernNode {
+    #[tracing::instrument(
+        name = "write",
+        skip_all,
+        fields(node = self.inner.id, command = crate::types::command_kind(&command), log_id)
+    )]
     async fn write(
         &self,
         command: Command,
@@ -313,6 +392,10 @@ impl Node for TavernNode {
         .map_err(|_| NodeError::Timeout {
             after_ms: timeout_ms,
         })?;
+        if let Ok(resp) = &r {
+            // "T<term>-N<leader>.<index>": the term and the log index of the entry.
+            tracing::Span::current().record("log_id", tracing::field::display(&resp.log_id));
+        }
         match r {
             Ok(resp) => match resp.data.response {
                 Some(response) => Ok(Written {

@@ -108,24 +108,31 @@ impl Cluster {
         &self.nodes[&id]
     }
 
-    /// Waits until every running node agrees on one leader, and returns it.
+    /// Waits until every running node agrees on one leader that is leading, and returns it.
     async fn leader(&self) -> NodeId {
-        let first = self.nodes.values().next().expect("a node");
-        let m = first
-            .raft()
-            .wait(Some(WAIT))
-            .metrics(|m| m.current_leader.is_some(), "a leader is elected")
-            .await
-            .expect("a leader within the wait");
-        let leader = m.current_leader.expect("leader");
-        for node in self.nodes.values() {
-            node.raft()
-                .wait(Some(WAIT))
-                .current_leader(leader, "every node follows it")
-                .await
-                .expect("every node knows the leader");
+        // Every node must name the same leader, and that node must be leading: a node that
+        // restarted may still name the leader its persisted vote was for.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let named: std::collections::BTreeSet<Option<NodeId>> = self
+                .nodes
+                .values()
+                .map(|n| n.raft().metrics().borrow_watched().current_leader)
+                .collect();
+            if let [Some(leader)] = named.into_iter().collect::<Vec<_>>()[..] {
+                let leading = self.nodes.get(&leader).is_some_and(|n| {
+                    n.raft().metrics().borrow_watched().state == openraft::ServerState::Leader
+                });
+                if leading {
+                    return leader;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no leader every node agrees on within {WAIT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        leader
     }
 
     async fn write(&self, id: NodeId, command: impl Into<Command>) -> Result<Written, NodeError> {

@@ -4,6 +4,7 @@
 use openraft::errors::ErrorSource;
 use openraft::testing::log::{StoreBuilder, Suite};
 use openraft::StorageError;
+use tavern_raft::identity::Identity;
 use tavern_raft::store::{self, LogStore, StateMachine};
 use tavern_raft::types::TypeConfig;
 use tempfile::TempDir;
@@ -14,7 +15,7 @@ impl StoreBuilder<TypeConfig, LogStore, StateMachine, TempDir> for RocksBuilder 
     async fn build(&self) -> Result<(TempDir, LogStore, StateMachine), StorageError<TypeConfig>> {
         let dir =
             tempfile::tempdir().map_err(|e| StorageError::write(ErrorSource::from_error(&e)))?;
-        let (log, sm) = store::open(dir.path())
+        let (log, sm) = store::open(dir.path(), &Identity::new("suite", 1))
             .map_err(|e| StorageError::write(ErrorSource::from_error(&e)))?;
         Ok((dir, log, sm))
     }

@@ -43,6 +43,10 @@ pub const ARENA_BASE: u8 = 0x60;
 pub const SESSION: u8 = 0x70;
 pub const SESSION_RESPONSE: u8 = 0x71;
 pub const SESSION_BY_EXPIRY: u8 = 0x72;
+/// Reserved for tavern-raft, which keeps the highest node id ever a member of the cluster here
+/// (in the state, so it is in every snapshot and in the state digest). The state machine never
+/// reads or writes a key with this tag.
+pub const RAFT_RESERVED: u8 = 0xf0;
 
 /// A key under construction.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,9 +4,16 @@
 //! and election timeouts); a snapshot transfer is bounded by its `cancel` future and by the
 //! configured snapshot timeout. An unreachable peer (connection refused, transport error) is
 //! `Unreachable`, so openraft backs off before the next try.
+//!
+//! Every request carries this node's [`Envelope`](super::pb::Envelope) (cluster id, this node,
+//! the target). A peer that refuses it (`FAILED_PRECONDITION`: it is another node or of another
+//! cluster) is `Unreachable` too, and the refusal is kept in [`PeerStatus`] and logged
+//! (rate-limited) until the peer answers normally again; so are transport failures (what a
+//! leader transfer watches to give up on a target that is gone).
 
 use std::future::Future;
 use std::io::Read;
+use std::sync::Arc;
 use std::time::Duration;
 
 use openraft::errors::{
@@ -23,8 +30,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, Endpoint};
 
 use super::pb::raft_internal_client::RaftInternalClient;
-use super::pb::{RaftPayload, SnapshotChunk};
+use super::pb::{Envelope, RaftPayload, SnapshotChunk};
+use super::peers::PeerStatus;
 use super::{decode, encode, RAFT_MESSAGE_BYTES_MAX};
+use crate::identity::Identity;
 use crate::store::snapshot::SNAPSHOT_CHUNK_BYTES_MAX;
 use crate::store::SnapshotFile;
 use crate::types::{Member, NodeId, TavernSnapshot, TypeConfig, Vote};
@@ -35,24 +44,27 @@ pub const SNAPSHOT_CHUNKS_IN_FLIGHT: usize = 4;
 /// Creates a [`PeerClient`] per target; openraft owns it.
 #[derive(Debug, Clone)]
 pub struct NetworkFactory {
-    id: NodeId,
+    identity: Identity,
+    peers: Arc<PeerStatus>,
     connect_timeout: Duration,
     snapshot_timeout: Duration,
     chunk_bytes: usize,
 }
 
 impl NetworkFactory {
-    /// `id` is this node (for error reports), `connect_timeout` bounds a TCP connect,
-    /// `snapshot_timeout` a whole snapshot transfer, sent in chunks of `chunk_bytes` (capped at
-    /// `SNAPSHOT_CHUNK_BYTES_MAX`).
+    /// `identity` is this node (every request carries it), `peers` records what requests to
+    /// each peer ran into, `connect_timeout` bounds a TCP connect, `snapshot_timeout` a whole snapshot
+    /// transfer, sent in chunks of `chunk_bytes` (capped at `SNAPSHOT_CHUNK_BYTES_MAX`).
     pub fn new(
-        id: NodeId,
+        identity: Identity,
+        peers: Arc<PeerStatus>,
         connect_timeout: Duration,
         snapshot_timeout: Duration,
         chunk_bytes: usize,
     ) -> Self {
         NetworkFactory {
-            id,
+            identity,
+            peers,
             connect_timeout,
             snapshot_timeout,
             chunk_bytes: chunk_bytes.clamp(1, SNAPSHOT_CHUNK_BYTES_MAX),
@@ -81,8 +93,11 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
                 )
             });
         PeerClient {
-            id: self.id,
+            id: self.identity.node_id,
             target,
+            envelope: self.identity.envelope_to(target),
+            identity: self.identity.clone(),
+            peers: self.peers.clone(),
             client,
             snapshot_timeout: self.snapshot_timeout,
             chunk_bytes: self.chunk_bytes,
@@ -95,6 +110,9 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
 pub struct PeerClient {
     id: NodeId,
     target: NodeId,
+    identity: Identity,
+    envelope: Envelope,
+    peers: Arc<PeerStatus>,
     client: Result<RaftInternalClient<Channel>, String>,
     snapshot_timeout: Duration,
     chunk_bytes: usize,
@@ -110,10 +128,30 @@ fn status_error(status: tonic::Status) -> RPCError<TypeConfig> {
 }
 
 impl PeerClient {
+    /// The error openraft sees for a failed call; an identity refusal is recorded and is
+    /// `Unreachable`, so openraft backs off instead of retrying at once.
+    fn failed(&self, status: tonic::Status) -> RPCError<TypeConfig> {
+        if status.code() == tonic::Code::FailedPrecondition {
+            self.peers
+                .refused(&self.identity, self.target, status.message());
+            return RPCError::Unreachable(Unreachable::from_string(format!(
+                "node {} refused: {}",
+                self.target,
+                status.message()
+            )));
+        }
+        let e = status_error(status);
+        if matches!(e, RPCError::Unreachable(_)) {
+            self.peers.unreachable(self.target);
+        }
+        e
+    }
+
     fn client(&self) -> Result<RaftInternalClient<Channel>, RPCError<TypeConfig>> {
-        self.client
-            .clone()
-            .map_err(|e| RPCError::Unreachable(Unreachable::from_string(e)))
+        self.client.clone().map_err(|e| {
+            self.peers.unreachable(self.target);
+            RPCError::Unreachable(Unreachable::from_string(e))
+        })
     }
 
     fn timeout(&self, action: RPCTypes, after: Duration) -> RPCError<TypeConfig> {
@@ -140,11 +178,16 @@ impl PeerClient {
         Fut: Future<Output = Result<tonic::Response<RaftPayload>, tonic::Status>>,
     {
         let payload = encode(req).map_err(|e| RPCError::Network(NetworkError::from_string(e)))?;
-        let fut = call(self.client()?, RaftPayload { payload });
+        let request = RaftPayload {
+            payload,
+            envelope: Some(self.envelope.clone()),
+        };
+        let fut = call(self.client()?, request);
         let reply = tokio::time::timeout(ttl, fut)
             .await
             .map_err(|_| self.timeout(action, ttl))?
-            .map_err(status_error)?;
+            .map_err(|s| self.failed(s))?;
+        self.peers.accepted(self.target);
         decode(&reply.into_inner().payload)
             .map_err(|e| RPCError::Network(NetworkError::from_string(e)))
     }
@@ -222,8 +265,9 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
         let (tx, rx) = mpsc::channel(SNAPSHOT_CHUNKS_IN_FLIGHT);
         // Owned by this call: it ends when the file is read or when the call drops `rx`.
         let chunk_bytes = self.chunk_bytes;
+        let envelope = self.envelope.clone();
         let reader = tokio::task::spawn_blocking(move || {
-            send_file(snapshot.snapshot, header, chunk_bytes, tx)
+            send_file(snapshot.snapshot, header, envelope, chunk_bytes, tx)
         });
         let call = client.install_snapshot(ReceiverStream::new(rx));
         let reply = tokio::select! {
@@ -239,7 +283,8 @@ impl RaftNetworkV2<TypeConfig> for PeerClient {
                     timeout: self.snapshot_timeout,
                 })
             })?
-            .map_err(|s| streaming_error(status_error(s)))?;
+            .map_err(|s| streaming_error(self.failed(s)))?;
+        self.peers.accepted(self.target);
         if let Ok(Err(e)) = reader.await {
             return Err(StreamingError::Network(NetworkError::new(&e)));
         }
@@ -261,6 +306,7 @@ fn streaming_error(e: RPCError<TypeConfig>) -> StreamingError<TypeConfig> {
 fn send_file(
     mut file: SnapshotFile,
     header: Vec<u8>,
+    envelope: Envelope,
     chunk_bytes: usize,
     tx: mpsc::Sender<SnapshotChunk>,
 ) -> std::io::Result<()> {
@@ -269,6 +315,7 @@ fn send_file(
     let first = SnapshotChunk {
         header,
         data: Vec::new(),
+        envelope: Some(envelope),
     };
     if tx.blocking_send(first).is_err() {
         return Ok(());
@@ -290,6 +337,7 @@ fn send_file(
         let chunk = SnapshotChunk {
             header: Vec::new(),
             data,
+            envelope: None,
         };
         if tx.blocking_send(chunk).is_err() {
             return Ok(());

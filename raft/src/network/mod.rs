@@ -5,18 +5,24 @@
 //!           vote, pre-vote, append entries, transfer leader: one unary call each
 //!           snapshot: client-streaming, header then file chunks ≤ SNAPSHOT_CHUNK_BYTES_MAX
 //! ```
+//! Every request carries an `Envelope` (the sender's cluster id, its node id, the node id it is
+//! for); the receiver refuses one of another cluster or for another node with
+//! `FAILED_PRECONDITION`, a code this service uses for nothing else (`crate::identity`).
+//!
 //! Payloads are openraft's own serde types in postcard behind a version byte
 //! (`RAFT_WIRE_VERSION`): only nodes of one build talk this protocol, and a mismatch is an
 //! error, not a guess. The service is internal (`raft/proto/raft_internal.proto`), never part
 //! of the public contract in `proto/`.
 
 pub mod client;
+pub mod peers;
 pub mod server;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use client::{NetworkFactory, PeerClient};
+pub use peers::PeerStatus;
 pub use server::{Freshness, RaftService};
 
 /// Generated from `raft/proto/raft_internal.proto`.

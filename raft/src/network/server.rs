@@ -1,4 +1,9 @@
-//! The server side of the internal Raft service: decode, hand to openraft, encode.
+//! The server side of the internal Raft service: check the envelope, decode, hand to openraft,
+//! encode.
+//!
+//! Every request must be addressed to this node of this cluster (`identity.rs`); any other is
+//! refused with `FAILED_PRECONDITION` before its payload is even decoded, and logged at most once
+//! per sender per `REFUSAL_WARN_INTERVAL`.
 //!
 //! A snapshot arrives as a stream of chunks written to `snapshots/incoming-N.tsnap`, then the
 //! whole file is checked (magic, version, checksum, and that its metadata is the one the
@@ -18,6 +23,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::pb::raft_internal_server::RaftInternal;
 use super::pb::{RaftPayload, SnapshotChunk};
 use super::{decode, encode};
+use crate::identity::{Identity, WarnLimiter};
 use crate::store::snapshot::{self as file, SNAPSHOT_CHUNK_BYTES_MAX};
 use crate::store::{SnapshotFile, StateReader};
 use crate::types::{Raft, SnapshotMeta, TypeConfig, Vote};
@@ -46,18 +52,39 @@ impl Freshness {
 /// The internal Raft service of one node.
 #[derive(Debug, Clone)]
 pub struct RaftService {
+    identity: Identity,
     raft: Raft,
     reader: StateReader,
     freshness: std::sync::Arc<Freshness>,
+    refused: std::sync::Arc<WarnLimiter>,
 }
 
 impl RaftService {
-    pub fn new(raft: Raft, reader: StateReader, freshness: std::sync::Arc<Freshness>) -> Self {
+    /// The service of node `identity`: it serves requests addressed to that identity only.
+    pub fn new(
+        identity: Identity,
+        raft: Raft,
+        reader: StateReader,
+        freshness: std::sync::Arc<Freshness>,
+    ) -> Self {
         RaftService {
+            identity,
             raft,
             reader,
             freshness,
+            refused: std::sync::Arc::default(),
         }
+    }
+
+    /// Refuses a request that is not for this node of this cluster.
+    fn admit(&self, envelope: Option<&super::pb::Envelope>) -> Result<(), Status> {
+        self.identity.admit(envelope).map_err(|why| {
+            let from = envelope.map_or(0, |e| e.from_node);
+            if self.refused.due(from) {
+                tracing::warn!(node = self.identity.node_id, from, refusal = %why, "refused a raft message");
+            }
+            Status::failed_precondition(why)
+        })
     }
 }
 
@@ -71,7 +98,10 @@ fn stopped(e: impl std::fmt::Display) -> Status {
 
 fn reply<T: serde::Serialize>(value: &T) -> Result<Response<RaftPayload>, Status> {
     let payload = encode(value).map_err(Status::internal)?;
-    Ok(Response::new(RaftPayload { payload }))
+    Ok(Response::new(RaftPayload {
+        payload,
+        envelope: None,
+    }))
 }
 
 #[tonic::async_trait]
@@ -80,8 +110,9 @@ impl RaftInternal for RaftService {
         &self,
         req: Request<RaftPayload>,
     ) -> Result<Response<RaftPayload>, Status> {
-        let rpc: AppendEntriesRequest<TypeConfig> =
-            decode(&req.into_inner().payload).map_err(bad_request)?;
+        let req = req.into_inner();
+        self.admit(req.envelope.as_ref())?;
+        let rpc: AppendEntriesRequest<TypeConfig> = decode(&req.payload).map_err(bad_request)?;
         let leader_commit = rpc.leader_commit.as_ref().map(|l| l.index());
         let received = Instant::now();
         let resp = self.raft.append_entries(rpc).await.map_err(stopped)?;
@@ -95,14 +126,16 @@ impl RaftInternal for RaftService {
     }
 
     async fn vote(&self, req: Request<RaftPayload>) -> Result<Response<RaftPayload>, Status> {
-        let rpc: VoteRequest<TypeConfig> =
-            decode(&req.into_inner().payload).map_err(bad_request)?;
+        let req = req.into_inner();
+        self.admit(req.envelope.as_ref())?;
+        let rpc: VoteRequest<TypeConfig> = decode(&req.payload).map_err(bad_request)?;
         reply(&self.raft.vote(rpc).await.map_err(stopped)?)
     }
 
     async fn pre_vote(&self, req: Request<RaftPayload>) -> Result<Response<RaftPayload>, Status> {
-        let rpc: VoteRequest<TypeConfig> =
-            decode(&req.into_inner().payload).map_err(bad_request)?;
+        let req = req.into_inner();
+        self.admit(req.envelope.as_ref())?;
+        let rpc: VoteRequest<TypeConfig> = decode(&req.payload).map_err(bad_request)?;
         reply(&self.raft.pre_vote(rpc).await.map_err(stopped)?)
     }
 
@@ -110,8 +143,9 @@ impl RaftInternal for RaftService {
         &self,
         req: Request<RaftPayload>,
     ) -> Result<Response<RaftPayload>, Status> {
-        let rpc: TransferLeaderRequest<TypeConfig> =
-            decode(&req.into_inner().payload).map_err(bad_request)?;
+        let req = req.into_inner();
+        self.admit(req.envelope.as_ref())?;
+        let rpc: TransferLeaderRequest<TypeConfig> = decode(&req.payload).map_err(bad_request)?;
         reply(
             &self
                 .raft
@@ -130,6 +164,7 @@ impl RaftInternal for RaftService {
             .message()
             .await?
             .ok_or_else(|| Status::invalid_argument("empty snapshot stream"))?;
+        self.admit(first.envelope.as_ref())?;
         let (vote, meta): (Vote, SnapshotMeta) = decode(&first.header).map_err(bad_request)?;
         let path = self.reader.incoming_snapshot_path();
         let result = self.receive(&mut stream, &path, vote, meta).await;

@@ -39,6 +39,7 @@ const KEY_PURGED: &[u8] = b"purged";
 pub struct LogStore {
     db: Arc<Db>,
     sync: SyncSender<IOFlushed<TypeConfig>>,
+    _hold: super::OpenraftHold,
 }
 
 impl fmt::Debug for LogStore {
@@ -50,7 +51,7 @@ impl fmt::Debug for LogStore {
 }
 
 impl LogStore {
-    pub(super) fn new(db: Arc<Db>) -> Result<Self, StoreError> {
+    pub(super) fn new(db: Arc<Db>, hold: super::OpenraftHold) -> Result<Self, StoreError> {
         cf(&db, CF_LOG)?;
         cf(&db, CF_RAFT_META)?;
         let (tx, rx) = sync_channel(LOG_SYNC_QUEUE_MAX);
@@ -60,7 +61,11 @@ impl LogStore {
         std::thread::Builder::new()
             .name("tavern-log-sync".into())
             .spawn(move || sync_loop(weak, rx))?;
-        Ok(LogStore { db, sync: tx })
+        Ok(LogStore {
+            db,
+            sync: tx,
+            _hold: hold,
+        })
     }
 
     fn get_meta<T: serde::de::DeserializeOwned>(

@@ -5,10 +5,12 @@
 //!     log          index u64 BE  -> [LOG_FORMAT_VERSION][postcard(openraft Entry)]
 //!     raft_meta    "vote" | "committed" | "purged" -> [META_FORMAT_VERSION][postcard(..)]
 //!     sm_meta      "format"        -> u32 BE STORE_FORMAT_VERSION
+//!                  "identity"      -> [META_FORMAT_VERSION][postcard(Identity)]: whose store it is
 //!                  "state_cf"      -> name of the live state column family
 //!                  "last_applied"  -> [META_FORMAT_VERSION][postcard(Option<LogId>)]
 //!                  "membership"    -> [META_FORMAT_VERSION][postcard(StoredMembership)]
-//!     state.<gen>  state machine key -> record (the `keys`/`codec` layout of tavern-statemachine)
+//!     state.<gen>  state machine key -> record (the `keys`/`codec` layout of tavern-statemachine),
+//!                  and the highest node id ever a member (`node_ids`, a key of tavern-raft's own)
 //!  <data_dir>/snapshots/current.tsnap   the last snapshot (see `snapshot`)
 //! ```
 //!
@@ -17,12 +19,21 @@
 //! `last_applied` and membership): a crash mid-install leaves the old generation live, and the
 //! half-filled one is dropped at the next open.
 //!
+//! Opening is two phases: first only reads (the store's format, its identity against the
+//! config's, the whole current snapshot file against its checksum), then the writes of an open
+//! (stamping a fresh store, dropping leftovers of a crash). A directory that is not this node's,
+//! or whose snapshot does not read, is refused with nothing in it changed.
+//!
 //! Entry points: [`open`] gives the [`LogStore`] (openraft's `RaftLogStorage`) and the
 //! [`StateMachine`] (`RaftStateMachine`) over the same database; [`StateReader`] is the
 //! read side the node serves queries from.
 
 pub(crate) mod digest;
+mod identity_record;
 mod log;
+pub mod node_ids;
+#[cfg(test)]
+mod open_tests;
 mod sm_snapshot;
 pub mod snapshot;
 mod state;
@@ -31,11 +42,13 @@ mod tests;
 mod view;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use rocksdb::{ColumnFamilyDescriptor, MultiThreaded, Options};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+use crate::identity::Identity;
 
 pub use self::log::LogStore;
 pub use self::sm_snapshot::SnapshotBuilder;
@@ -78,6 +91,13 @@ pub enum StoreError {
     MissingColumnFamily(String),
     #[error("snapshot: {0}")]
     Snapshot(#[from] SnapshotError),
+    #[error("the store belongs to {found}, this node is {expected}")]
+    Identity { found: Identity, expected: Identity },
+    #[error("snapshot file {} does not read: {source}", .path.display())]
+    CorruptSnapshot {
+        path: PathBuf,
+        source: SnapshotError,
+    },
 }
 
 impl From<StoreError> for std::io::Error {
@@ -89,8 +109,34 @@ impl From<StoreError> for std::io::Error {
     }
 }
 
-/// Opens (or creates) the store under `data_dir`.
-pub fn open(data_dir: &Path) -> Result<(LogStore, StateMachine), StoreError> {
+/// Held by every part of the store that openraft owns: the log store and its clones, the state
+/// machine, snapshot builders, and the blocking tasks they start. openraft's `Raft::shutdown`
+/// does not wait for all of them (the state machine worker and a snapshot build end on their
+/// own a moment later), so `TavernNode::shutdown` waits until the last hold is dropped
+/// ([`Released`]): after that, dropping the node closes the database, and a node can start
+/// again on the same directory in the same process.
+#[derive(Debug, Clone, Default)]
+pub struct OpenraftHold(Arc<()>);
+
+impl OpenraftHold {
+    pub fn released(&self) -> Released {
+        Released(Arc::downgrade(&self.0))
+    }
+}
+
+/// Whether every [`OpenraftHold`] of a store is gone.
+#[derive(Debug, Clone)]
+pub struct Released(Weak<()>);
+
+impl Released {
+    pub fn is_released(&self) -> bool {
+        self.0.strong_count() == 0
+    }
+}
+
+/// Opens (or creates) the store of node `identity` under `data_dir`; see the module header for
+/// what is checked before anything is written.
+pub fn open(data_dir: &Path, identity: &Identity) -> Result<(LogStore, StateMachine), StoreError> {
     let db_dir = data_dir.join("db");
     let snapshot_dir = data_dir.join("snapshots");
     std::fs::create_dir_all(&db_dir)?;
@@ -98,11 +144,22 @@ pub fn open(data_dir: &Path) -> Result<(LogStore, StateMachine), StoreError> {
 
     let (db, cf_names) = open_db(&db_dir)?;
     let db = Arc::new(db);
-    check_format(&db)?;
+    // Reads only, until every check passed.
+    let fresh_format = check_format(&db)?;
+    let fresh_identity = identity_record::check(&db, identity)?;
+    sm_snapshot::verify_current(&snapshot_dir)?;
+    // Then the writes of an open.
+    if fresh_format {
+        stamp_format(&db)?;
+    }
+    if fresh_identity {
+        identity_record::stamp(&db, identity)?;
+    }
     let state_cf = live_state_cf(&db)?;
     drop_stale_state_cfs(&db, &cf_names, &state_cf)?;
-    let log = LogStore::new(db.clone())?;
-    let sm = StateMachine::new(db, state_cf, snapshot_dir)?;
+    let hold = OpenraftHold::default();
+    let log = LogStore::new(db.clone(), hold.clone())?;
+    let sm = StateMachine::new(identity.node_id, db, state_cf, snapshot_dir, hold)?;
     Ok((log, sm))
 }
 
@@ -130,14 +187,11 @@ fn cf<'a>(db: &'a Db, name: &str) -> Result<Arc<rocksdb::BoundColumnFamily<'a>>,
         .ok_or_else(|| StoreError::MissingColumnFamily(name.to_string()))
 }
 
-/// Refuses a store of another format; stamps a fresh one.
-fn check_format(db: &Db) -> Result<(), StoreError> {
+/// Refuses a store of another format; `Ok(true)` for a fresh one (to be stamped). Reads only.
+fn check_format(db: &Db) -> Result<bool, StoreError> {
     let meta = cf(db, CF_SM_META)?;
     match db.get_cf(&meta, KEY_FORMAT)? {
-        None => {
-            db.put_cf(&meta, KEY_FORMAT, STORE_FORMAT_VERSION.to_be_bytes())?;
-            Ok(())
-        }
+        None => Ok(true),
         Some(bytes) => {
             let found = <[u8; 4]>::try_from(bytes.as_slice())
                 .map(u32::from_be_bytes)
@@ -146,7 +200,7 @@ fn check_format(db: &Db) -> Result<(), StoreError> {
                     reason: format!("{} bytes, expected 4", bytes.len()),
                 })?;
             if found == STORE_FORMAT_VERSION {
-                Ok(())
+                Ok(false)
             } else {
                 Err(StoreError::Format {
                     found,
@@ -155,6 +209,12 @@ fn check_format(db: &Db) -> Result<(), StoreError> {
             }
         }
     }
+}
+
+fn stamp_format(db: &Db) -> Result<(), StoreError> {
+    let meta = cf(db, CF_SM_META)?;
+    db.put_cf(&meta, KEY_FORMAT, STORE_FORMAT_VERSION.to_be_bytes())?;
+    Ok(())
 }
 
 /// The name of the live state column family, creating generation 0 in a fresh store.

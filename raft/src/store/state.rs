@@ -5,6 +5,7 @@
 //!                           │ mutations ──▶ pending (the next entry sees them)
 //!                           │ Fatal ─────▶ write what came before, halt, storage error (node stops)
 //!                           ▼
+//!   membership entry: the highest node id ever a member ──▶ pending (`node_ids`)
 //!        one WriteBatch: pending mutations + last_applied + membership ──▶ RocksDB
 //!                           ▼
 //!        then: applied index watch, events broadcast, responders
@@ -31,7 +32,8 @@ use super::sm_snapshot::{self, SnapshotBuilder};
 use super::view::{BatchView, Pending, RocksView};
 use super::{cf, decode_meta, encode_meta, Db, SnapshotFile, StoreError, CF_SM_META};
 use crate::types::{
-    LogId, Proposal, Reply, SnapshotMeta, StoredMembership, TavernSnapshot, TypeConfig,
+    LogId, Membership, NodeId, Proposal, Reply, SnapshotMeta, StoredMembership, TavernSnapshot,
+    TypeConfig,
 };
 
 /// Pending writes of one apply batch, in bytes, before they are written and a new batch starts.
@@ -51,6 +53,8 @@ pub struct AppliedEvents {
 
 /// What the state machine store, its snapshot builder and the readers share.
 pub(super) struct Shared {
+    /// The node this store belongs to (for the spans of apply).
+    pub(super) node_id: NodeId,
     pub(super) db: Arc<Db>,
     /// The live state column family. Taken for reading by whoever reads the state, for
     /// writing only to switch generations after a snapshot install. A std lock: never held
@@ -114,6 +118,7 @@ impl Shared {
 /// The state machine store. Openraft owns it; the node keeps a [`StateReader`].
 pub struct StateMachine {
     pub(super) shared: Arc<Shared>,
+    hold: super::OpenraftHold,
 }
 
 impl fmt::Debug for StateMachine {
@@ -126,9 +131,11 @@ impl fmt::Debug for StateMachine {
 
 impl StateMachine {
     pub(super) fn new(
+        node_id: NodeId,
         db: Arc<Db>,
         state_cf: String,
         snapshot_dir: PathBuf,
+        hold: super::OpenraftHold,
     ) -> Result<Self, StoreError> {
         let current = sm_snapshot::open_dir(&snapshot_dir)?;
         let meta = cf(&db, CF_SM_META)?;
@@ -138,6 +145,7 @@ impl StateMachine {
         let (applied, _) = watch::channel(applied_at_open);
         let (events, _) = broadcast::channel(EVENTS_CHANNEL_CAPACITY);
         let shared = Arc::new(Shared {
+            node_id,
             db,
             state_cf: RwLock::new(state_cf),
             snapshot_dir,
@@ -149,7 +157,12 @@ impl StateMachine {
             events,
             halted: Mutex::new(None),
         });
-        Ok(StateMachine { shared })
+        Ok(StateMachine { shared, hold })
+    }
+
+    /// Tells when openraft has dropped every part of this store it owns (see `OpenraftHold`).
+    pub fn released(&self) -> super::Released {
+        self.hold.released()
     }
 
     /// The read side, for the node.
@@ -196,6 +209,41 @@ impl StateMachine {
             responder.send(reply);
         }
         Ok(())
+    }
+
+    /// Raises the highest node id ever a member to cover `membership` (see `node_ids`).
+    fn note_node_ids(&self, membership: &Membership, batch: &mut ApplyBatch) -> Result<(), String> {
+        let db = &self.shared.db;
+        let state = self
+            .shared
+            .state_cf
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        let state_cf = cf(db, &state).map_err(|e| e.to_string())?;
+        let live = RocksView::live(db, &state_cf);
+        let view = BatchView {
+            base: &live,
+            pending: &batch.pending,
+        };
+        let raised = super::node_ids::raised(&view, membership)?;
+        if let Some((key, value)) = raised {
+            batch.pending_bytes += key.len() + value.len();
+            batch.pending.insert(key, Some(value));
+        }
+        Ok(())
+    }
+
+    /// Writes what applied before the entry `log_id`, which failed with `why`, then halts:
+    /// an entry is never skipped.
+    fn stop(&self, batch: &mut ApplyBatch, log_id: &LogId, why: &str) -> io::Error {
+        if !batch.is_empty() {
+            if let Err(e) = self.apply_batch(batch) {
+                return e;
+            }
+        }
+        let why = format!("entry {log_id}: {why}");
+        self.shared.halt(&why);
+        io::Error::other(why)
     }
 
     /// Runs one normal entry against the live state plus the batch's pending writes.
@@ -279,23 +327,22 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let mut batch = ApplyBatch::default();
         while let Some((entry, responder)) = entries.try_next().await? {
             let log_id = entry.log_id;
+            // log_id is "T<term>-N<leader>.<index>".
+            let _span =
+                tracing::debug_span!("apply", node = self.shared.node_id, %log_id).entered();
             let reply = match &entry.payload {
                 EntryPayload::Blank => Reply { response: None },
                 EntryPayload::Membership(m) => {
+                    if let Err(why) = self.note_node_ids(m, &mut batch) {
+                        return Err(self.stop(&mut batch, &log_id, &why));
+                    }
+                    tracing::info!(membership = %m, "membership applied");
                     batch.membership = Some(StoredMembership::new(Some(log_id), m.clone()));
                     Reply { response: None }
                 }
                 EntryPayload::Normal(p) => match self.apply_entry(log_id.index(), p, &mut batch) {
                     Ok(reply) => reply,
-                    Err(why) => {
-                        // Keep what applied before this entry, then stop: never skip it.
-                        if !batch.is_empty() {
-                            self.apply_batch(&mut batch)?;
-                        }
-                        let why = format!("entry {log_id}: {why}");
-                        self.shared.halt(&why);
-                        return Err(io::Error::other(why));
-                    }
+                    Err(why) => return Err(self.stop(&mut batch, &log_id, &why)),
                 },
             };
             batch.last_applied = Some(log_id);
@@ -313,7 +360,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     }
 
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
-        SnapshotBuilder::new(self.shared.clone())
+        SnapshotBuilder::new(self.shared.clone(), self.hold.clone())
     }
 
     async fn install_snapshot(
@@ -323,10 +370,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     ) -> Result<(), io::Error> {
         let shared = self.shared.clone();
         let meta = meta.clone();
-        tokio::task::spawn_blocking(move || sm_snapshot::install(&shared, &meta, snapshot))
-            .await
-            .map_err(io::Error::other)?
-            .map_err(io::Error::from)
+        let hold = self.hold.clone();
+        tokio::task::spawn_blocking(move || {
+            let _hold = hold;
+            sm_snapshot::install(&shared, &meta, snapshot)
+        })
+        .await
+        .map_err(io::Error::other)?
+        .map_err(io::Error::from)
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<TavernSnapshot>, io::Error> {
@@ -400,6 +451,22 @@ impl StateReader {
     /// The events of every entry applied from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<AppliedEvents> {
         self.shared.events.subscribe()
+    }
+
+    /// The highest node id ever a member of the cluster, as of the applied index (`None`
+    /// before the first membership entry is applied). Blocking (one RocksDB read).
+    pub fn max_node_id(&self) -> Result<Option<u64>, StoreError> {
+        let db = &self.shared.db;
+        let guard = self
+            .shared
+            .state_cf
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        let state_cf = cf(db, &guard)?;
+        match db.get_cf(&state_cf, super::node_ids::max_node_id_key())? {
+            Some(bytes) => super::node_ids::decode(&bytes).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Why apply stopped, if it did.

@@ -11,7 +11,12 @@ use tavern_statemachine::realm::{Realm, RealmCommand};
 use tavern_statemachine::{CharacterId, Command, Entry, Query, QueryResponse};
 
 use super::{cf, open, StateMachine};
+use crate::identity::Identity;
 use crate::types::{LogEntry, LogId, Proposal};
+
+fn me() -> Identity {
+    Identity::new("store-test", 1)
+}
 
 fn log_id(index: u64) -> LogId {
     let leader = openraft::impls::leader_id_adv::LeaderId::<u64, u64>::new(1, 1);
@@ -46,7 +51,7 @@ fn arthas_name(sm: &StateMachine) -> Option<String> {
 #[tokio::test]
 async fn each_entry_of_a_batch_sees_the_ones_before_it_and_a_fatal_entry_halts() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (_log, mut sm) = open(dir.path()).expect("open");
+    let (_log, mut sm) = open(dir.path(), &me()).expect("open");
 
     // --- One batch: the realm, the account, then a character that needs both.
     apply(
@@ -129,7 +134,7 @@ async fn each_entry_of_a_batch_sees_the_ones_before_it_and_a_fatal_entry_halts()
     //     again, rather than go on without it.
     drop(sm);
     drop(_log);
-    let (_log, mut sm) = open(dir.path()).expect("reopen");
+    let (_log, mut sm) = open(dir.path(), &me()).expect("reopen");
     assert_eq!(sm.applied_state().await.expect("state").0, Some(log_id(4)));
 }
 
@@ -163,8 +168,8 @@ async fn a_corrupt_snapshot_is_refused_and_the_old_state_stays_live() {
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
-    let (_ll, mut leader) = open(dl.path()).expect("open");
-    let (_lf, mut follower) = open(df.path()).expect("open");
+    let (_ll, mut leader) = open(dl.path(), &me()).expect("open");
+    let (_lf, mut follower) = open(df.path(), &me()).expect("open");
     apply(
         &mut leader,
         vec![
@@ -222,7 +227,7 @@ async fn a_corrupt_snapshot_is_refused_and_the_old_state_stays_live() {
 #[tokio::test]
 async fn a_crash_mid_install_leaves_the_old_state_live() {
     let dir = tempfile::tempdir().expect("dir");
-    let (log, mut sm) = open(dir.path()).expect("open");
+    let (log, mut sm) = open(dir.path(), &me()).expect("open");
     apply(&mut sm, vec![normal(1, realm(1, "Lordaeron"))])
         .await
         .expect("apply");
@@ -241,7 +246,7 @@ async fn a_crash_mid_install_leaves_the_old_state_live() {
     drop(log);
 
     // --- Reopened: the old generation is live, the leftovers are gone.
-    let (_log, sm) = open(dir.path()).expect("reopen");
+    let (_log, sm) = open(dir.path(), &me()).expect("reopen");
     assert_eq!(realm_name(&sm, 1).as_deref(), Some("Lordaeron"));
     assert!(sm.shared.db.cf_handle("state.1").is_none());
     assert!(!dir.path().join("snapshots/incoming-0.tsnap").exists());
