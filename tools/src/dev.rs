@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
+use tavern_proto::convert::NodeRole;
 use tavern_raft::config::{RawConfig, RawPeer};
 use tavern_raft::service::Admin as _;
 use tavern_raft::types::{Member, NodeId};
@@ -212,17 +213,16 @@ async fn addresses(
     Ok((peers, listeners))
 }
 
-/// Prints the leader each time it changes, as node 1 sees it (its status, every
-/// [`LEADER_POLL_MS`]). Ends only on an error writing to `out`.
+/// Prints the leader each time it changes (every [`LEADER_POLL_MS`]). Ends only on an error
+/// writing to `out`.
 async fn print_leaders(nodes: &[RunningNode], out: &mut impl Write) -> anyhow::Result<()> {
-    let first = nodes.first().context("a node")?;
     let client_of: BTreeMap<NodeId, String> = nodes
         .iter()
         .map(|n| (n.node().id(), n.client_addr().to_string()))
         .collect();
     let mut shown = None;
     loop {
-        let leader = first.node().status().await.ok().and_then(|s| s.leader_id);
+        let leader = leader(nodes).await;
         if leader != shown {
             if let Some(id) = leader {
                 let addr = client_of.get(&id).map_or("?", String::as_str);
@@ -233,6 +233,22 @@ async fn print_leaders(nodes: &[RunningNode], out: &mut impl Write) -> anyhow::R
         }
         tokio::time::sleep(std::time::Duration::from_millis(LEADER_POLL_MS)).await;
     }
+}
+
+/// The node that says it leads, in the highest term. Asked of the leader itself, not of a
+/// follower: a restarted follower names the leader it last knew until it hears from the new
+/// one, and the dev cluster must not send its user there.
+async fn leader(nodes: &[RunningNode]) -> Option<NodeId> {
+    let mut best: Option<(u64, NodeId)> = None;
+    for n in nodes {
+        let Ok(s) = n.node().status().await else {
+            continue;
+        };
+        if s.role == NodeRole::Leader && best.is_none_or(|(term, _)| s.current_term > term) {
+            best = Some((s.current_term, s.node_id));
+        }
+    }
+    best.map(|(_, id)| id)
 }
 
 /// Stops every node; returns how many failed (each is logged).
