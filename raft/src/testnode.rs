@@ -13,6 +13,7 @@ use tavern_proto::ReadLevel;
 use tavern_statemachine::{apply, query, Command, Entry, MemView, Query, RequestId};
 
 use crate::api::{Node, NodeError, Served, Written};
+use crate::node::{MembershipError, MembershipView};
 use crate::service::Admin;
 use crate::store::digest::Hasher;
 
@@ -137,6 +138,11 @@ impl Node for TestNode {
     }
 }
 
+/// What a `TestNode` answers every membership change: it has no Raft group to change.
+fn no_membership() -> MembershipError {
+    MembershipError::Refused("a TestNode has no Raft group to change".into())
+}
+
 /// A one-node cluster that is always its own leader, with no addresses and no membership; the
 /// digest is the real one (`store::digest`'s encoding) over the in-memory state.
 impl Admin for TestNode {
@@ -171,5 +177,25 @@ impl Admin for TestNode {
             hasher.record(k, v);
         }
         Ok(hasher.finish((state.applied_index > 0).then_some(state.applied_index)))
+    }
+
+    async fn add_learner(
+        &self,
+        _id: u64,
+        _member: crate::types::Member,
+    ) -> Result<MembershipView, MembershipError> {
+        Err(no_membership())
+    }
+
+    async fn promote(&self, _ids: Vec<u64>) -> Result<MembershipView, MembershipError> {
+        Err(no_membership())
+    }
+
+    async fn remove(&self, _ids: Vec<u64>) -> Result<MembershipView, MembershipError> {
+        Err(no_membership())
+    }
+
+    async fn transfer_leader(&self, _to: u64) -> Result<(), MembershipError> {
+        Err(no_membership())
     }
 }

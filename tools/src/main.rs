@@ -2,8 +2,8 @@
 //!
 //! `scenario` plays a short story against the state machine in memory; `serve` runs one node
 //! (`node.rs`: listeners, `TavernNode`, the client gRPC server, signals, logging); `dev` runs a
-//! three-node cluster in this process. `status`, `member`, `snapshot`, `bench` and the
-//! importer arrive with later issues (DESIGN.md "Parts").
+//! three-node cluster in this process; `status`, `member`, `leader` call a node's admin
+//! service (`admin.rs`). `snapshot`, `bench` and the importer arrive with later issues (DESIGN.md "Parts").
 //!
 //! Architecture invariant: this binary only wires things together; domain rules live in
 //! `tavern-statemachine`. It may depend on every crate; nothing depends on it.
@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod admin;
 mod describe;
 mod dev;
 mod node;
@@ -44,6 +45,15 @@ enum Command {
     /// Runs a three-node cluster in this process on loopback, with no configuration; data in
     /// ./tavern-dev-data (kept for the next run). Ctrl-C stops it.
     Dev(dev::DevArgs),
+    /// Prints a node's view of the cluster: role, term, leader, log and apply progress,
+    /// members and (on the leader) each follower's lag.
+    Status(admin::Endpoint),
+    /// Changes the membership (on the leader; any node's address will do).
+    #[command(subcommand)]
+    Member(admin::MemberCommand),
+    /// Moves the leadership.
+    #[command(subcommand)]
+    Leader(admin::LeaderCommand),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -62,6 +72,9 @@ fn main() -> anyhow::Result<ExitCode> {
             serve::run(&args, env, &mut out, &mut std::io::stderr())?
         }
         Command::Dev(args) => dev::run(&args, &mut out, &mut std::io::stderr())?,
+        Command::Status(at) => admin::status(&at, &mut out, &mut std::io::stderr())?,
+        Command::Member(cmd) => admin::member(&cmd, &mut out, &mut std::io::stderr())?,
+        Command::Leader(cmd) => admin::leader(&cmd, &mut out, &mut std::io::stderr())?,
     };
     out.flush()?;
     Ok(code)

@@ -9,7 +9,7 @@ use openraft::async_runtime::watch::WatchReceiver as _;
 use openraft::ServerState;
 use tavern_proto::convert::{ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest};
 
-use super::TavernNode;
+use super::{MembershipError, MembershipView, TavernNode};
 use crate::api::NodeError;
 use crate::service::Admin;
 use crate::types::{Member, NodeId};
@@ -87,5 +87,25 @@ impl Admin for TavernNode {
             .await
             .map_err(|e| NodeError::Unavailable(format!("digest task: {e}")))?
             .map_err(|e| NodeError::Unavailable(format!("reading the state: {e}")))
+    }
+
+    async fn add_learner(
+        &self,
+        id: NodeId,
+        member: Member,
+    ) -> Result<MembershipView, MembershipError> {
+        TavernNode::add_learner(self, id, member).await
+    }
+
+    async fn promote(&self, ids: Vec<NodeId>) -> Result<MembershipView, MembershipError> {
+        TavernNode::promote(self, ids).await
+    }
+
+    async fn remove(&self, ids: Vec<NodeId>) -> Result<MembershipView, MembershipError> {
+        TavernNode::remove(self, ids).await
+    }
+
+    async fn transfer_leader(&self, to: NodeId) -> Result<(), MembershipError> {
+        TavernNode::transfer_leader(self, to).await
     }
 }

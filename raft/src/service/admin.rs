@@ -8,8 +8,14 @@
 //! ```
 //! [`Admin`] is what the service needs from a node, as [`Node`](crate::api::Node) is for the
 //! domain services: `TavernNode` implements it over openraft's metrics and the state store,
-//! `TestNode` over its in-memory state. Membership changes (add learner, promote, remove,
-//! transfer leader) will be more methods of [`Admin`] and more RPCs here.
+//! `TestNode` over its in-memory state.
+//!
+//! ```text
+//!  AddLearner / Promote / Remove ──▶ Admin::add_learner / promote / remove ──▶ MembershipView
+//!  TransferLeader                ──▶ Admin::transfer_leader
+//!                        │ MembershipError ──▶ membership_status (NOT_LEADER as the domain
+//!                        │                     services send it, the rest by kind)
+//! ```
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,6 +27,8 @@ use tavern_proto::status::status_from_node_error;
 use tonic::{Request, Response, Status};
 
 use crate::api::NodeError;
+use crate::node::{MembershipError, MembershipView};
+use crate::types::{Member, NodeId};
 
 /// What the admin service needs from a node.
 pub trait Admin: Send + Sync + 'static {
@@ -30,6 +38,108 @@ pub trait Admin: Send + Sync + 'static {
     /// The digest of the whole state and the applied index it was taken at, from one
     /// consistent point. Reads every record.
     fn state_digest(&self) -> impl Future<Output = Result<StateDigest, NodeError>> + Send;
+
+    /// Adds `id` as a learner and waits until it caught up (see `TavernNode::add_learner`).
+    fn add_learner(
+        &self,
+        id: NodeId,
+        member: Member,
+    ) -> impl Future<Output = Result<MembershipView, MembershipError>> + Send;
+
+    /// Makes learners voters.
+    fn promote(
+        &self,
+        ids: Vec<NodeId>,
+    ) -> impl Future<Output = Result<MembershipView, MembershipError>> + Send;
+
+    /// Removes members.
+    fn remove(
+        &self,
+        ids: Vec<NodeId>,
+    ) -> impl Future<Output = Result<MembershipView, MembershipError>> + Send;
+
+    /// Hands leadership to voter `to`.
+    fn transfer_leader(
+        &self,
+        to: NodeId,
+    ) -> impl Future<Output = Result<(), MembershipError>> + Send;
+}
+
+/// The status a refused or unfinished membership change answers with. `NotLeader` is the same
+/// status the domain services send, so a client follows it the same way.
+pub fn membership_status(e: &MembershipError) -> Status {
+    use tonic::Code;
+    let code = match e {
+        MembershipError::NotLeader {
+            leader_id,
+            leader_addr,
+        } => {
+            return status_from_node_error(&NodeError::NotLeader {
+                leader_id: *leader_id,
+                leader_addr: leader_addr.clone(),
+            })
+        }
+        MembershipError::TransferTargetGone { .. } | MembershipError::Halted(_) => {
+            Code::Unavailable
+        }
+        MembershipError::InvalidArgument(_) => Code::InvalidArgument,
+        MembershipError::UnknownNode { .. } => Code::NotFound,
+        MembershipError::InProgress(_) | MembershipError::Changed => Code::Aborted,
+        MembershipError::NotCaughtUp { .. }
+        | MembershipError::TransferTimeout { .. }
+        | MembershipError::Timeout { .. } => Code::DeadlineExceeded,
+        MembershipError::IdReused { .. }
+        | MembershipError::AddressMismatch { .. }
+        | MembershipError::AlreadyVoter { .. }
+        | MembershipError::NotALearner { .. }
+        | MembershipError::NotAVoter { .. }
+        | MembershipError::LastVoter { .. }
+        | MembershipError::QuorumUnreachable { .. }
+        | MembershipError::Unreachable { .. }
+        | MembershipError::Refused(_) => Code::FailedPrecondition,
+    };
+    Status::new(code, e.to_string())
+}
+
+fn members(m: &std::collections::BTreeMap<NodeId, Member>) -> Vec<pb::ClusterMember> {
+    m.iter()
+        .map(|(&id, m)| pb::ClusterMember {
+            id,
+            raft_addr: m.raft_addr.clone(),
+            client_addr: m.client_addr.clone(),
+        })
+        .collect()
+}
+
+fn membership_reply(
+    r: Result<MembershipView, MembershipError>,
+) -> Result<Response<pb::MembershipResponse>, Status> {
+    let view = r.map_err(|e| membership_status(&e))?;
+    Ok(Response::new(pb::MembershipResponse {
+        log_index: view.log_index,
+        voters: members(&view.voters),
+        learners: members(&view.learners),
+        joint: view.joint,
+    }))
+}
+
+/// Node ids of a request: at least one, none twice, none 0.
+fn ids_of(ids: Vec<u64>) -> Result<Vec<NodeId>, Status> {
+    if ids.is_empty() {
+        return Err(Status::invalid_argument("ids: give at least one node id"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for &id in &ids {
+        if id == 0 {
+            return Err(Status::invalid_argument("ids: node ids start at 1"));
+        }
+        if !seen.insert(id) {
+            return Err(Status::invalid_argument(format!(
+                "ids: node {id} given twice"
+            )));
+        }
+    }
+    Ok(ids)
 }
 
 /// The tonic service over an [`Admin`].
@@ -79,5 +189,54 @@ impl<A: Admin> AdminService for AdminSvc<A> {
             .await
             .map_err(|e| status_from_node_error(&e))?;
         Ok(Response::new(digest.into()))
+    }
+
+    async fn add_learner(
+        &self,
+        request: Request<pb::AddLearnerRequest>,
+    ) -> Result<Response<pb::MembershipResponse>, Status> {
+        let m = request
+            .into_inner()
+            .member
+            .ok_or_else(|| Status::invalid_argument("member: required"))?;
+        if m.id == 0 {
+            return Err(Status::invalid_argument("member.id: node ids start at 1"));
+        }
+        let member = Member {
+            raft_addr: m.raft_addr,
+            client_addr: m.client_addr,
+        };
+        membership_reply(self.node.add_learner(m.id, member).await)
+    }
+
+    async fn promote(
+        &self,
+        request: Request<pb::PromoteRequest>,
+    ) -> Result<Response<pb::MembershipResponse>, Status> {
+        let ids = ids_of(request.into_inner().ids)?;
+        membership_reply(self.node.promote(ids).await)
+    }
+
+    async fn remove(
+        &self,
+        request: Request<pb::RemoveRequest>,
+    ) -> Result<Response<pb::MembershipResponse>, Status> {
+        let ids = ids_of(request.into_inner().ids)?;
+        membership_reply(self.node.remove(ids).await)
+    }
+
+    async fn transfer_leader(
+        &self,
+        request: Request<pb::TransferLeaderRequest>,
+    ) -> Result<Response<pb::TransferLeaderResponse>, Status> {
+        let to = request.into_inner().to;
+        if to == 0 {
+            return Err(Status::invalid_argument("to: node ids start at 1"));
+        }
+        self.node
+            .transfer_leader(to)
+            .await
+            .map_err(|e| membership_status(&e))?;
+        Ok(Response::new(pb::TransferLeaderResponse {}))
     }
 }
