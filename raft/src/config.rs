@@ -17,7 +17,7 @@
 //! | `cluster_id` | required | the cluster's name (1 to 64 of `A-Z a-z 0-9 . _ -`); a node refuses data of another cluster |
 //! | `raft_addr` | this node's `raft_addr` in `peers` | `IP:port` the internal Raft service listens on |
 //! | `client_addr` | this node's `client_addr` in `peers` | `IP:port` the gRPC domain services listen on |
-//! | `http_port` | none | port of the health/metrics page (not served yet) |
+//! | `http_port` | none | port of the health page (`/livez`, `/readyz`), on the IP of `client_addr` |
 //! | `data_dir` | required | the directory of this node's RocksDB database and snapshots |
 //! | `peers` | required | every voter at bootstrap: `id`, `raft_addr`, `client_addr` (`host:port`) |
 //! | `heartbeat_ms` | 50 | leader heartbeat interval |

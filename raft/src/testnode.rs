@@ -198,4 +198,11 @@ impl Admin for TestNode {
     async fn transfer_leader(&self, _to: u64) -> Result<(), MembershipError> {
         Err(no_membership())
     }
+
+    async fn readiness(&self) -> Result<String, String> {
+        match &self.lock().halted {
+            Some(why) => Err(format!("halted: {why}")),
+            None => Ok("a test node, always its own leader".into()),
+        }
+    }
 }

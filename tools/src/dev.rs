@@ -79,7 +79,16 @@ async fn dev(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
                 .validate()
                 .context("the dev cluster's own config")?;
         let (raft, client) = listeners.remove(&id).context("a listener per node")?;
-        match RunningNode::start(config, Listeners { raft, client }).await {
+        match RunningNode::start(
+            config,
+            Listeners {
+                raft,
+                client,
+                health: None,
+            },
+        )
+        .await
+        {
             Ok(n) => nodes.push(n),
             Err(e) => {
                 stop_all(nodes).await;

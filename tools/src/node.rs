@@ -37,14 +37,23 @@ pub const SERVER_STOP_MS_MAX: u64 = 5_000;
 pub struct Listeners {
     pub raft: TcpListener,
     pub client: TcpListener,
+    /// The health port (`/livez`, `/readyz`) on the client address's IP, when `http_port` is set.
+    pub health: Option<TcpListener>,
 }
 
 impl Listeners {
     /// Binds `raft_addr` and `client_addr` of `config`.
     pub async fn bind(config: &NodeConfig) -> anyhow::Result<Listeners> {
+        let health = match config.http_port {
+            Some(port) => {
+                Some(bind(SocketAddr::new(config.client_addr.ip(), port), "http_port").await?)
+            }
+            None => None,
+        };
         Ok(Listeners {
             raft: bind(config.raft_addr, "raft_addr").await?,
             client: bind(config.client_addr, "client_addr").await?,
+            health,
         })
     }
 }
@@ -67,6 +76,8 @@ pub struct RunningNode {
     stop_server: Option<oneshot::Sender<()>>,
     /// The client server task; `None` once it ended (joined by `server_failed`).
     server: Option<JoinHandle<Result<(), ServeError>>>,
+    /// The health port's server, aborted by `stop` (its calls are instant).
+    health: Option<JoinHandle<Result<(), ServeError>>>,
 }
 
 impl RunningNode {
@@ -97,7 +108,20 @@ impl RunningNode {
             .instrument(span.clone()),
         );
         tracing::info!(parent: &span, "serving clients on {client_addr}");
+        let health = match listeners.health {
+            Some(listener) => {
+                let addr = listener.local_addr()?;
+                let routes = service::health_routes(Arc::new(node.clone()));
+                tracing::info!(parent: &span, "health on http://{addr}/livez and /readyz");
+                Some(tokio::spawn(
+                    service::serve_health(listener, routes, std::future::pending())
+                        .instrument(span.clone()),
+                ))
+            }
+            None => None,
+        };
         Ok(RunningNode {
+            health,
             node,
             client_addr,
             raft_addr,
@@ -142,6 +166,9 @@ impl RunningNode {
         let span = self.span.clone();
         async move {
             tracing::info!("stopping");
+            if let Some(health) = self.health.take() {
+                health.abort();
+            }
             let node = self.node.shutdown().await;
             if let Some(stop) = self.stop_server.take() {
                 let _ = stop.send(());

@@ -49,7 +49,7 @@ pub struct ServeArgs {
     /// IP:port of the gRPC domain services (default: this node's client address in the peers).
     #[arg(long)]
     client_addr: Option<String>,
-    /// Port of the health and metrics page (not served yet).
+    /// Port of the health page (/livez, /readyz), on the IP of the client address.
     #[arg(long)]
     http_port: Option<u16>,
     /// Directory of this node's RocksDB database and snapshots.

@@ -108,4 +108,36 @@ impl Admin for TavernNode {
     async fn transfer_leader(&self, to: NodeId) -> Result<(), MembershipError> {
         TavernNode::transfer_leader(self, to).await
     }
+
+    async fn readiness(&self) -> Result<String, String> {
+        let s = self.status().await.map_err(|e| e.to_string())?;
+        if let Some(why) = &s.halted {
+            return Err(format!("halted: {why}"));
+        }
+        let leader = match (s.role, s.leader_id) {
+            (NodeRole::Shutdown, _) => return Err("shutting down".into()),
+            (NodeRole::Leader, _) => {
+                let voters = s.voters.len();
+                let reachable = self
+                    .reachable()
+                    .map_or(0, |r| s.voters.iter().filter(|v| r.contains(&v.id)).count());
+                if voters > 0 && reachable * 2 <= voters {
+                    return Err(format!(
+                        "leader without a quorum: {reachable} of {voters} voters answered recently"
+                    ));
+                }
+                "this node".to_string()
+            }
+            (NodeRole::Candidate, _) | (_, None) => return Err("no leader known".into()),
+            (_, Some(id)) => format!("node {id}"),
+        };
+        let (applied, committed) = (s.applied_index.unwrap_or(0), s.committed_index.unwrap_or(0));
+        let behind = committed.saturating_sub(applied);
+        if behind > crate::service::READY_APPLY_LAG_MAX {
+            return Err(format!(
+                "applied index {applied} is {behind} entries behind the commit index {committed}"
+            ));
+        }
+        Ok(format!("{:?}, leader {leader}, applied {applied}", s.role))
+    }
 }

@@ -58,6 +58,10 @@ pub trait Admin: Send + Sync + 'static {
         ids: Vec<NodeId>,
     ) -> impl Future<Output = Result<MembershipView, MembershipError>> + Send;
 
+    /// Whether this node can serve: `Ok` with what it is, or why not (no leader known, a
+    /// leader without a quorum that answers, halted, applying far behind the commit index).
+    fn readiness(&self) -> impl Future<Output = Result<String, String>> + Send;
+
     /// Hands leadership to voter `to`.
     fn transfer_leader(
         &self,

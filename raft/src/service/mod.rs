@@ -45,6 +45,9 @@ use crate::config::NodeConfig;
 mod macros;
 mod admin;
 mod domains;
+mod health;
+
+pub use health::{health_routes, serve_health, READY_APPLY_LAG_MAX};
 
 pub use admin::Admin;
 

@@ -127,12 +127,19 @@ pub struct Cluster {
     procs: BTreeMap<u64, NodeProcess>,
     /// Flags every node starts with, after the identity and timing flags.
     flags: Vec<String>,
+    /// Flags of one node only, after the others (e.g. its own health port).
+    pub node_flags: BTreeMap<u64, Vec<String>>,
     channels: Mutex<BTreeMap<SocketAddr, Channel>>,
 }
 
 impl Cluster {
     /// Starts nodes `1..=n` with `flags` (e.g. a snapshot policy).
     pub fn start(n: u64, flags: &[&str]) -> Cluster {
+        Cluster::start_each(n, flags, BTreeMap::new())
+    }
+
+    /// Like [`Cluster::start`], with flags of each node's own after the common ones.
+    pub fn start_each(n: u64, flags: &[&str], node_flags: BTreeMap<u64, Vec<String>>) -> Cluster {
         let dir = tempfile::Builder::new()
             .prefix("tavern-process-test-")
             .tempdir()
@@ -151,6 +158,7 @@ impl Cluster {
             addrs,
             procs: BTreeMap::new(),
             flags: flags.iter().map(|f| f.to_string()).collect(),
+            node_flags,
             channels: Mutex::new(BTreeMap::new()),
         };
         for id in 1..=n {
@@ -199,6 +207,7 @@ impl Cluster {
             .args(["--peers", &self.peers_flag()])
             .args(TIMING_FLAGS)
             .args(&self.flags)
+            .args(self.node_flags.get(&id).into_iter().flatten())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
