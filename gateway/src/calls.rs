@@ -9,7 +9,9 @@ use tavern_statemachine::account::{Account, AccountCommand, AccountQuery, Accoun
 use tavern_statemachine::character::{
     Character, CharacterCommand, CharacterQuery, CharacterQueryResponse, CharacterResponse,
 };
-use tavern_statemachine::mail::{MailCommand, MailQuery, MailQueryResponse, MailResponse, MailWithItems, SendMail};
+use tavern_statemachine::mail::{
+    MailCommand, MailQuery, MailQueryResponse, MailResponse, MailWithItems, SendMail,
+};
 use tavern_statemachine::realm::{Realm, RealmCommand, RealmQuery, RealmQueryResponse};
 use tavern_statemachine::{
     AccountId, CharacterId, Command, MailId, Query, QueryResponse, RealmId, Response,
@@ -214,4 +216,3 @@ typed_read! {
         = Query::Mail(MailQuery::List { receiver });
         QueryResponse::Mail(MailQueryResponse::List { mails, total }) => (mails, total);
 }
-

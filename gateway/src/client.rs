@@ -314,7 +314,9 @@ impl Client {
                 }
                 Ok(Ok(Err(e))) => return Err(Error::Protocol(e.to_string())),
                 Ok(Err(status)) => classify(&status, &target),
-                Err(_) => Retry::Elsewhere(format!("{target}: no answer within the attempt timeout")),
+                Err(_) => {
+                    Retry::Elsewhere(format!("{target}: no answer within the attempt timeout"))
+                }
             };
             match &retry {
                 Retry::LeaderUnknown(_) => last_not_leader = Some(None),
@@ -398,9 +400,11 @@ fn classify(status: &Status, target: &str) -> Retry {
     match status.code() {
         // The connection failed or was lost, or the node ran out of time: the call may or
         // may not have happened; the same request id makes retrying it safe.
-        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown | Code::Aborted => {
-            Retry::Elsewhere(format!("{target}: {}", status.message()))
-        }
+        Code::Unavailable
+        | Code::DeadlineExceeded
+        | Code::Cancelled
+        | Code::Unknown
+        | Code::Aborted => Retry::Elsewhere(format!("{target}: {}", status.message())),
         Code::InvalidArgument | Code::OutOfRange => Retry::Fail(Error::InvalidArgument {
             field: "request".into(),
             reason: status.message().to_string(),

@@ -5,16 +5,40 @@ use std::time::Duration;
 use tavern_proto::ReadLevel;
 
 /// How long to wait to open a connection to a node.
+///
+/// ```
+/// assert!(tavern_gateway::options::CONNECT_TIMEOUT_DEFAULT <= tavern_gateway::options::ATTEMPT_TIMEOUT_DEFAULT);
+/// ```
 pub const CONNECT_TIMEOUT_DEFAULT: Duration = Duration::from_secs(1);
 /// How long one attempt of a call may take on one node.
+///
+/// ```
+/// assert!(tavern_gateway::options::ATTEMPT_TIMEOUT_DEFAULT <= tavern_gateway::options::CALL_DEADLINE_DEFAULT);
+/// ```
 pub const ATTEMPT_TIMEOUT_DEFAULT: Duration = Duration::from_secs(5);
 /// How long a call may take, every retry included.
+///
+/// ```
+/// assert!(tavern_gateway::options::CALL_DEADLINE_DEFAULT > std::time::Duration::ZERO);
+/// ```
 pub const CALL_DEADLINE_DEFAULT: Duration = Duration::from_secs(30);
 /// How many times a call is retried after its first attempt.
+///
+/// ```
+/// assert!(tavern_gateway::options::RETRIES_MAX_DEFAULT > 0);
+/// ```
 pub const RETRIES_MAX_DEFAULT: u32 = 20;
 /// The first backoff between two attempts; it doubles up to [`BACKOFF_MAX_DEFAULT`].
+///
+/// ```
+/// assert!(tavern_gateway::options::BACKOFF_INITIAL_DEFAULT <= tavern_gateway::options::BACKOFF_MAX_DEFAULT);
+/// ```
 pub const BACKOFF_INITIAL_DEFAULT: Duration = Duration::from_millis(25);
 /// The longest backoff between two attempts.
+///
+/// ```
+/// assert!(tavern_gateway::options::BACKOFF_MAX_DEFAULT < tavern_gateway::options::CALL_DEADLINE_DEFAULT);
+/// ```
 pub const BACKOFF_MAX_DEFAULT: Duration = Duration::from_secs(1);
 
 /// What [`crate::Client::connect`] is configured with. `Default` gives the `*_DEFAULT` consts.

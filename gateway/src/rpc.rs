@@ -94,9 +94,7 @@ impl WriteRequest {
     pub(crate) fn new(command: Command, header: pb::RequestHeader) -> Result<Self, Error> {
         Ok(match command {
             Command::Realm(c) => WriteRequest::Realm(RealmWrite::from(c).with_header(header)),
-            Command::Account(c) => {
-                WriteRequest::Account(AccountWrite::from(c).with_header(header))
-            }
+            Command::Account(c) => WriteRequest::Account(AccountWrite::from(c).with_header(header)),
             Command::Character(c) => {
                 WriteRequest::Character(CharacterWrite::from(c).with_header(header))
             }
@@ -114,27 +112,27 @@ impl WriteRequest {
             WriteRequest::Realm(w) => dispatch!(w, channel, RealmServiceClient, RealmWrite,
                 into_response, Written { UpsertRealm => upsert_realm }),
             WriteRequest::Account(w) => dispatch!(w, channel, AccountServiceClient, AccountWrite,
-                into_response, Written {
-                    UpsertAccount => upsert_account,
-                    SetAccountLocked => set_account_locked,
-                    SetAccountGmLevel => set_account_gm_level,
-                }),
+            into_response, Written {
+                UpsertAccount => upsert_account,
+                SetAccountLocked => set_account_locked,
+                SetAccountGmLevel => set_account_gm_level,
+            }),
             WriteRequest::Character(w) => dispatch!(w, channel, CharacterServiceClient,
-                CharacterWrite, into_response, Written {
-                    CreateCharacter => create_character,
-                    RenameCharacter => rename_character,
-                    DeleteCharacter => delete_character,
-                }),
+            CharacterWrite, into_response, Written {
+                CreateCharacter => create_character,
+                RenameCharacter => rename_character,
+                DeleteCharacter => delete_character,
+            }),
             WriteRequest::Mail(w) => dispatch!(w, channel, MailServiceClient, MailWrite,
-                into_response, Written {
-                    SendMail => send_mail,
-                    MarkMailRead => mark_mail_read,
-                    TakeMailMoney => take_mail_money,
-                    TakeMailItem => take_mail_item,
-                    DeleteMail => delete_mail,
-                    ReturnMailToSender => return_mail_to_sender,
-                    ExpireMails => expire_mails,
-                }),
+            into_response, Written {
+                SendMail => send_mail,
+                MarkMailRead => mark_mail_read,
+                TakeMailMoney => take_mail_money,
+                TakeMailItem => take_mail_item,
+                DeleteMail => delete_mail,
+                ReturnMailToSender => return_mail_to_sender,
+                ExpireMails => expire_mails,
+            }),
         }
     }
 }
@@ -160,27 +158,27 @@ impl ReadRequest {
     ) -> Result<Result<Served, ConvertError>, Status> {
         match self {
             ReadRequest::Realm(r) => dispatch!(r, channel, RealmServiceClient, RealmRead,
-                into_query_response, Served {
-                    GetRealm => get_realm,
-                    ListRealms => list_realms,
-                }),
+            into_query_response, Served {
+                GetRealm => get_realm,
+                ListRealms => list_realms,
+            }),
             ReadRequest::Account(r) => dispatch!(r, channel, AccountServiceClient, AccountRead,
-                into_query_response, Served {
-                    GetAccount => get_account,
-                    GetAccountByUsername => get_account_by_username,
-                }),
+            into_query_response, Served {
+                GetAccount => get_account,
+                GetAccountByUsername => get_account_by_username,
+            }),
             ReadRequest::Character(r) => dispatch!(r, channel, CharacterServiceClient,
-                CharacterRead, into_query_response, Served {
-                    GetCharacter => get_character,
-                    GetCharacterByName => get_character_by_name,
-                    ListCharactersOfAccount => list_characters_of_account,
-                }),
+            CharacterRead, into_query_response, Served {
+                GetCharacter => get_character,
+                GetCharacterByName => get_character_by_name,
+                ListCharactersOfAccount => list_characters_of_account,
+            }),
             ReadRequest::Mail(r) => dispatch!(r, channel, MailServiceClient, MailRead,
-                into_query_response, Served {
-                    ListMails => list_mails,
-                    GetMail => get_mail,
-                    GetNextMailTime => get_next_mail_time,
-                }),
+            into_query_response, Served {
+                ListMails => list_mails,
+                GetMail => get_mail,
+                GetNextMailTime => get_next_mail_time,
+            }),
         }
     }
 }

@@ -101,10 +101,7 @@ impl Cluster {
                 },
             );
         }
-        Cluster {
-            nodes,
-            _dirs: dirs,
-        }
+        Cluster { nodes, _dirs: dirs }
     }
 
     fn endpoints(&self) -> Vec<String> {
@@ -183,14 +180,21 @@ async fn writes_land_follow_the_leader_and_retries_apply_once() {
         .await
         .expect("account");
     assert_eq!(
-        client.create_character(character(ARTHAS, "arthas")).await.expect("create"),
+        client
+            .create_character(character(ARTHAS, "arthas"))
+            .await
+            .expect("create"),
         "Arthas"
     );
     client
         .create_character(character(JAINA, "Jaina"))
         .await
         .expect("create");
-    let arthas = client.get_character(ARTHAS).await.expect("read").expect("exists");
+    let arthas = client
+        .get_character(ARTHAS)
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(arthas.name, "Arthas");
     assert!(client.leader().is_some(), "the client learned the leader");
 
@@ -209,7 +213,10 @@ async fn writes_land_follow_the_leader_and_retries_apply_once() {
     };
     let (mails, total) = client.list_mails(JAINA).await.expect("list");
     assert_eq!((mails.len(), total), (1, 1));
-    assert_eq!(client.take_mail_money(JAINA, first).await.expect("take"), 100);
+    assert_eq!(
+        client.take_mail_money(JAINA, first).await.expect("take"),
+        100
+    );
 
     // Chapter 4: the same write sent twice under one request id is applied once and answers
     // the same, as a retry after a lost answer would be.
@@ -221,7 +228,10 @@ async fn writes_land_follow_the_leader_and_retries_apply_once() {
     let send = || Command::Mail(MailCommand::Send(letter(250)));
     let once = client.write_with_request(id, send()).await.expect("send");
     let again = client.write_with_request(id, send()).await.expect("retry");
-    assert_eq!(once.response, again.response, "the retry answers the original response");
+    assert_eq!(
+        once.response, again.response,
+        "the retry answers the original response"
+    );
     assert!(matches!(
         once.response,
         Response::Mail(MailResponse::Sent { .. })
@@ -238,12 +248,19 @@ async fn writes_land_follow_the_leader_and_retries_apply_once() {
         name: "Northrend".into(),
         cross_realm: true,
     };
-    client.upsert_realm(northrend.clone()).await.expect("realm after failover");
+    client
+        .upsert_realm(northrend.clone())
+        .await
+        .expect("realm after failover");
     let new = cluster.by_uri(&client.leader().expect("a leader"));
     assert_ne!(new, old, "the client follows the new leader");
     assert_eq!(client.get_realm(2).await.expect("read"), Some(northrend));
     assert_eq!(
-        client.get_character(ARTHAS).await.expect("read").map(|c| c.name),
+        client
+            .get_character(ARTHAS)
+            .await
+            .expect("read")
+            .map(|c| c.name),
         Some("Arthas".into()),
         "nothing written before the failover was lost"
     );

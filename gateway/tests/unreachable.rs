@@ -26,7 +26,10 @@ async fn every_node_down_gives_unavailable_after_the_retries() {
         name: "Lordaeron".into(),
         cross_realm: false,
     };
-    let e = client.upsert_realm(realm).await.expect_err("nobody listens");
+    let e = client
+        .upsert_realm(realm)
+        .await
+        .expect_err("nobody listens");
     assert!(
         matches!(e, Error::Unavailable { attempts: 4, .. }),
         "one attempt and three retries: {e:?}"
@@ -51,7 +54,7 @@ async fn the_call_deadline_bounds_the_retries() {
 
 #[test]
 fn a_bad_endpoint_is_refused_at_connect() {
-    let e = Client::connect(["http://bad host:1"], ClientOptions::default())
-        .expect_err("not a URI");
+    let e =
+        Client::connect(["http://bad host:1"], ClientOptions::default()).expect_err("not a URI");
     assert!(matches!(e, Error::Endpoint { .. }), "{e:?}");
 }
