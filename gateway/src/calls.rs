@@ -1,9 +1,9 @@
 //! Typed calls: one method per RPC, over [`Client::write`] and [`Client::read`].
 //!
 //! Each is a line of [`typed_write!`] or [`typed_read!`]: the method, its arguments, the
-//! domain command or query they build, and the pattern of the answer it returns. The
-//! remaining domains (presence, social, channel, arena) follow the same two macros once
-//! `rpc.rs` dispatches them.
+//! domain command or query they build, and the pattern of the answer it returns. Every
+//! domain already goes through [`Client::write`] and [`Client::read`]; the typed methods of
+//! presence, social, channel and arena are still to add, with the same two macros.
 
 use tavern_statemachine::account::{Account, AccountCommand, AccountQuery, AccountQueryResponse};
 use tavern_statemachine::character::{

@@ -23,8 +23,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Not yet here (issue 4): typed calls of presence, social, channel and arena (the macros
-//! are ready, `rpc.rs` lacks their dispatch), spreading follower-safe reads over nodes, watch.
+//! Every command and query of the eight domains goes through [`Client::write`] and
+//! [`Client::read`]; typed methods exist so far for realm, account, character and mail.
+//! Not yet here (issue 4): typed methods of presence, social, channel and arena (same
+//! macros), spreading follower-safe reads over nodes, watch.
 //!
 //! Architecture invariant: no rocksdb, no openraft; the server crates only for their types.
 

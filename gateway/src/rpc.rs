@@ -3,17 +3,19 @@
 //! `tavern_proto` gives, per domain, the `<Domain>Write`/`<Domain>Read` enums (one variant per
 //! RPC, built `From` the domain command) and `WriteReply`/`QueryReply` (the response message
 //! back to the domain [`Response`]). What is left is calling the right tonic method for each
-//! variant: [`dispatch!`] writes that `match` from one `Variant => method` line per RPC. A
-//! domain is added by one `domains!` line and its RPC list, the same way for all eight.
+//! variant: [`domains!`] writes the request enums and that `match` from one `Variant => method`
+//! line per RPC (the lists of `raft/src/service/domains.rs`; tonic checks each line: a wrong
+//! method or message does not compile).
 
 use tavern_proto::convert::{
-    AccountRead, AccountWrite, CharacterRead, CharacterWrite, MailRead, MailWrite, RealmRead,
-    RealmWrite,
+    AccountRead, AccountWrite, ArenaRead, ArenaWrite, ChannelRead, ChannelWrite, CharacterRead,
+    CharacterWrite, MailRead, MailWrite, PresenceRead, PresenceWrite, RealmRead, RealmWrite,
+    SocialRead, SocialWrite,
 };
 use tavern_proto::pb;
 use tavern_proto::pb::{
-    account_service_client::AccountServiceClient, character_service_client::CharacterServiceClient,
-    mail_service_client::MailServiceClient, realm_service_client::RealmServiceClient,
+    account_service_client, arena_service_client, channel_service_client, character_service_client,
+    mail_service_client, presence_service_client, realm_service_client, social_service_client,
 };
 use tavern_proto::{ConvertError, QueryReply, WriteReply};
 use tavern_statemachine::{Command, Query, QueryResponse, Response};
@@ -50,135 +52,234 @@ pub struct Served {
     pub applied_index: u64,
 }
 
-/// Calls the tonic method of `$client` that matches the variant of `$req` and converts its
-/// reply with `$into` (`into_response` or `into_query_response`).
-macro_rules! dispatch {
-    ($req:expr, $channel:expr, $client:ident, $enum:ident, $into:ident, $out:ident
-        { $($variant:ident => $method:ident),+ $(,)? }) => {
-        match $req {
-            $($enum::$variant(r) => {
-                let reply = $client::new($channel).$method(r).await?.into_inner();
-                let applied_index = reply.header.as_ref().map_or(0, |h| h.applied_index);
-                Ok(reply.$into().map(|response| $out { response, applied_index }))
-            })+
+/// Declares [`WriteRequest`] and [`ReadRequest`] (one variant per domain), their
+/// construction from a domain command or query, and `send`, which calls the tonic method of
+/// the RPC and converts its reply back to the domain answer with its applied index.
+macro_rules! domains {
+    ($($domain:ident: $write:ident, $read:ident, $client:path {
+        write { $($wv:ident => $wm:ident,)+ }
+        read { $($rv:ident => $rm:ident,)+ }
+    })+) => {
+        /// A write, as the message of one RPC.
+        #[derive(Debug, Clone)]
+        pub(crate) enum WriteRequest {
+            $($domain($write),)+
+        }
+
+        /// A read, as the message of one RPC.
+        #[derive(Debug, Clone)]
+        pub(crate) enum ReadRequest {
+            $($domain($read),)+
+        }
+
+        impl WriteRequest {
+            /// The RPC for `command`, with `header` (its request id) set.
+            pub(crate) fn new(command: Command, header: pb::RequestHeader) -> Result<Self, Error> {
+                Ok(match command {
+                    $(Command::$domain(c) => WriteRequest::$domain($write::from(c).with_header(header)),)+
+                    other => return Err(no_rpc(&format!("{other:?}"))),
+                })
+            }
+
+            /// Sends it on `channel`.
+            pub(crate) async fn send(
+                self,
+                channel: Channel,
+            ) -> Result<Result<Written, ConvertError>, Status> {
+                match self {
+                    $(WriteRequest::$domain(w) => {
+                        use $client as client;
+                        match w {
+                            $($write::$wv(r) => {
+                                let reply = client::new(channel).$wm(r).await?.into_inner();
+                                let applied_index = reply.header.as_ref().map_or(0, |h| h.applied_index);
+                                Ok(reply.into_response().map(|response| Written { response, applied_index }))
+                            })+
+                        }
+                    })+
+                }
+            }
+        }
+
+        impl ReadRequest {
+            /// The RPC for `query`, with `header` (its read level) set.
+            pub(crate) fn new(query: Query, header: pb::RequestHeader) -> Result<Self, Error> {
+                Ok(match query {
+                    $(Query::$domain(q) => ReadRequest::$domain($read::from(q).with_header(header)),)+
+                    other => return Err(no_rpc(&format!("{other:?}"))),
+                })
+            }
+
+            /// Sends it on `channel`.
+            pub(crate) async fn send(
+                self,
+                channel: Channel,
+            ) -> Result<Result<Served, ConvertError>, Status> {
+                match self {
+                    $(ReadRequest::$domain(q) => {
+                        use $client as client;
+                        match q {
+                            $($read::$rv(r) => {
+                                let reply = client::new(channel).$rm(r).await?.into_inner();
+                                let applied_index = reply.header.as_ref().map_or(0, |h| h.applied_index);
+                                Ok(reply.into_query_response().map(|response| Served { response, applied_index }))
+                            })+
+                        }
+                    })+
+                }
+            }
         }
     };
 }
 
-/// A write, as the message of one RPC.
-#[derive(Debug, Clone)]
-pub(crate) enum WriteRequest {
-    Realm(RealmWrite),
-    Account(AccountWrite),
-    Character(CharacterWrite),
-    Mail(MailWrite),
+/// A command or query no RPC carries (cluster config and session sweeps are the node's own).
+fn no_rpc(what: &str) -> Error {
+    Error::Protocol(format!("{what} is not sent by clients"))
 }
 
-/// A read, as the message of one RPC.
-#[derive(Debug, Clone)]
-pub(crate) enum ReadRequest {
-    Realm(RealmRead),
-    Account(AccountRead),
-    Character(CharacterRead),
-    Mail(MailRead),
-}
-
-fn not_yet(what: &str) -> Error {
-    Error::Protocol(format!(
-        "{what} has no call in this version of tavern-gateway yet"
-    ))
-}
-
-impl WriteRequest {
-    /// The RPC for `command`, with `header` (its request id) set.
-    pub(crate) fn new(command: Command, header: pb::RequestHeader) -> Result<Self, Error> {
-        Ok(match command {
-            Command::Realm(c) => WriteRequest::Realm(RealmWrite::from(c).with_header(header)),
-            Command::Account(c) => WriteRequest::Account(AccountWrite::from(c).with_header(header)),
-            Command::Character(c) => {
-                WriteRequest::Character(CharacterWrite::from(c).with_header(header))
-            }
-            Command::Mail(c) => WriteRequest::Mail(MailWrite::from(c).with_header(header)),
-            other => return Err(not_yet(&format!("{other:?}"))),
-        })
-    }
-
-    /// Sends it on `channel`.
-    pub(crate) async fn send(
-        self,
-        channel: Channel,
-    ) -> Result<Result<Written, ConvertError>, Status> {
-        match self {
-            WriteRequest::Realm(w) => dispatch!(w, channel, RealmServiceClient, RealmWrite,
-                into_response, Written { UpsertRealm => upsert_realm }),
-            WriteRequest::Account(w) => dispatch!(w, channel, AccountServiceClient, AccountWrite,
-            into_response, Written {
-                UpsertAccount => upsert_account,
-                SetAccountLocked => set_account_locked,
-                SetAccountGmLevel => set_account_gm_level,
-            }),
-            WriteRequest::Character(w) => dispatch!(w, channel, CharacterServiceClient,
-            CharacterWrite, into_response, Written {
-                CreateCharacter => create_character,
-                RenameCharacter => rename_character,
-                DeleteCharacter => delete_character,
-            }),
-            WriteRequest::Mail(w) => dispatch!(w, channel, MailServiceClient, MailWrite,
-            into_response, Written {
-                SendMail => send_mail,
-                MarkMailRead => mark_mail_read,
-                TakeMailMoney => take_mail_money,
-                TakeMailItem => take_mail_item,
-                DeleteMail => delete_mail,
-                ReturnMailToSender => return_mail_to_sender,
-                ExpireMails => expire_mails,
-            }),
+domains! {
+    Realm: RealmWrite, RealmRead, realm_service_client::RealmServiceClient {
+        write {
+            UpsertRealm => upsert_realm,
+        }
+        read {
+            GetRealm => get_realm,
+            ListRealms => list_realms,
         }
     }
-}
-
-impl ReadRequest {
-    /// The RPC for `query`, with `header` (its read level) set.
-    pub(crate) fn new(query: Query, header: pb::RequestHeader) -> Result<Self, Error> {
-        Ok(match query {
-            Query::Realm(q) => ReadRequest::Realm(RealmRead::from(q).with_header(header)),
-            Query::Account(q) => ReadRequest::Account(AccountRead::from(q).with_header(header)),
-            Query::Character(q) => {
-                ReadRequest::Character(CharacterRead::from(q).with_header(header))
-            }
-            Query::Mail(q) => ReadRequest::Mail(MailRead::from(q).with_header(header)),
-            other => return Err(not_yet(&format!("{other:?}"))),
-        })
+    Account: AccountWrite, AccountRead, account_service_client::AccountServiceClient {
+        write {
+            UpsertAccount => upsert_account,
+            SetAccountLocked => set_account_locked,
+            SetAccountGmLevel => set_account_gm_level,
+        }
+        read {
+            GetAccount => get_account,
+            GetAccountByUsername => get_account_by_username,
+        }
     }
-
-    /// Sends it on `channel`.
-    pub(crate) async fn send(
-        self,
-        channel: Channel,
-    ) -> Result<Result<Served, ConvertError>, Status> {
-        match self {
-            ReadRequest::Realm(r) => dispatch!(r, channel, RealmServiceClient, RealmRead,
-            into_query_response, Served {
-                GetRealm => get_realm,
-                ListRealms => list_realms,
-            }),
-            ReadRequest::Account(r) => dispatch!(r, channel, AccountServiceClient, AccountRead,
-            into_query_response, Served {
-                GetAccount => get_account,
-                GetAccountByUsername => get_account_by_username,
-            }),
-            ReadRequest::Character(r) => dispatch!(r, channel, CharacterServiceClient,
-            CharacterRead, into_query_response, Served {
-                GetCharacter => get_character,
-                GetCharacterByName => get_character_by_name,
-                ListCharactersOfAccount => list_characters_of_account,
-            }),
-            ReadRequest::Mail(r) => dispatch!(r, channel, MailServiceClient, MailRead,
-            into_query_response, Served {
-                ListMails => list_mails,
-                GetMail => get_mail,
-                GetNextMailTime => get_next_mail_time,
-            }),
+    Character: CharacterWrite, CharacterRead, character_service_client::CharacterServiceClient {
+        write {
+            CreateCharacter => create_character,
+            RenameCharacter => rename_character,
+            DeleteCharacter => delete_character,
+        }
+        read {
+            GetCharacter => get_character,
+            GetCharacterByName => get_character_by_name,
+            ListCharactersOfAccount => list_characters_of_account,
+        }
+    }
+    Presence: PresenceWrite, PresenceRead, presence_service_client::PresenceServiceClient {
+        write {
+            RegisterGateway => register_gateway,
+            RenewGateway => renew_gateway,
+            UnregisterGateway => unregister_gateway,
+            ExpireGateways => expire_gateways,
+            Login => login,
+            Logout => logout,
+            UpdatePresence => update_presence,
+            SetAwayStatus => set_away_status,
+        }
+        read {
+            GetPresence => get_presence,
+            GetOnlineByName => get_online_by_name,
+            GetPresenceByIds => get_presence_by_ids,
+            ListOnline => list_online,
+            GetOnlineOfAccount => get_online_of_account,
+            Who => who,
+            GetGateway => get_gateway,
+            ListPresenceOfGateway => list_presence_of_gateway,
+        }
+    }
+    Social: SocialWrite, SocialRead, social_service_client::SocialServiceClient {
+        write {
+            AddFriend => add_friend,
+            RemoveFriend => remove_friend,
+            SetFriendNote => set_friend_note,
+            AddIgnore => add_ignore,
+            RemoveIgnore => remove_ignore,
+            RequestAccountFriend => request_account_friend,
+            AcceptAccountFriend => accept_account_friend,
+            DeclineAccountFriend => decline_account_friend,
+            RemoveAccountFriend => remove_account_friend,
+        }
+        read {
+            GetFriendList => get_friend_list,
+            ListWhoHasAsFriend => list_who_has_as_friend,
+            ListAccountFriends => list_account_friends,
+            ResolveWhisper => resolve_whisper,
+            IsIgnoring => is_ignoring,
+        }
+    }
+    Channel: ChannelWrite, ChannelRead, channel_service_client::ChannelServiceClient {
+        write {
+            JoinChannel => join_channel,
+            LeaveChannel => leave_channel,
+            KickFromChannel => kick_from_channel,
+            BanFromChannel => ban_from_channel,
+            UnbanFromChannel => unban_from_channel,
+            SetChannelModerator => set_channel_moderator,
+            UnsetChannelModerator => unset_channel_moderator,
+            SetChannelMute => set_channel_mute,
+            UnsetChannelMute => unset_channel_mute,
+            SetChannelOwner => set_channel_owner,
+            SetChannelPassword => set_channel_password,
+            ToggleChannelModeration => toggle_channel_moderation,
+            ToggleChannelAnnouncements => toggle_channel_announcements,
+            InviteToChannel => invite_to_channel,
+            SetChannelRights => set_channel_rights,
+            RemoveChannelRights => remove_channel_rights,
+            SpeakInChannel => speak_in_channel,
+            CleanupChannels => cleanup_channels,
+            ExpireChannelBans => expire_channel_bans,
+        }
+        read {
+            GetChannel => get_channel,
+            ListChannelMembers => list_channel_members,
+            ListChannelsOfCharacter => list_channels_of_character,
+            CheckChannelSpeak => check_channel_speak,
+            ListChannelBans => list_channel_bans,
+            GetChannelRights => get_channel_rights,
+        }
+    }
+    Mail: MailWrite, MailRead, mail_service_client::MailServiceClient {
+        write {
+            SendMail => send_mail,
+            MarkMailRead => mark_mail_read,
+            TakeMailMoney => take_mail_money,
+            TakeMailItem => take_mail_item,
+            DeleteMail => delete_mail,
+            ReturnMailToSender => return_mail_to_sender,
+            ExpireMails => expire_mails,
+        }
+        read {
+            ListMails => list_mails,
+            GetMail => get_mail,
+            GetNextMailTime => get_next_mail_time,
+        }
+    }
+    Arena: ArenaWrite, ArenaRead, arena_service_client::ArenaServiceClient {
+        write {
+            CreateArenaTeam => create_arena_team,
+            InviteToArenaTeam => invite_to_arena_team,
+            AcceptArenaTeamInvite => accept_arena_team_invite,
+            DeclineArenaTeamInvite => decline_arena_team_invite,
+            LeaveArenaTeam => leave_arena_team,
+            RemoveArenaTeamMember => remove_arena_team_member,
+            SetArenaTeamCaptain => set_arena_team_captain,
+            DisbandArenaTeam => disband_arena_team,
+            ApplyArenaMatchResult => apply_arena_match_result,
+            FinishArenaWeek => finish_arena_week,
+            ExpireArenaInvites => expire_arena_invites,
+            ExpireArenaMatchIds => expire_arena_match_ids,
+        }
+        read {
+            GetArenaTeam => get_arena_team,
+            GetArenaTeamByName => get_arena_team_by_name,
+            GetArenaTeamRoster => get_arena_team_roster,
+            ListArenaTeamsOfCharacter => list_arena_teams_of_character,
+            GetArenaTeamInvite => get_arena_team_invite,
         }
     }
 }
