@@ -3,21 +3,24 @@
 //!
 //! The story: a gateway connects knowing every node but not the leader; it creates a realm,
 //! an account and two characters, sends and takes mail; a write sent twice under one request
-//! id is applied once and answers the same; a game refusal comes back with its code; then the
-//! leader is shut down and the same client carries on with the new one.
+//! id is applied once and answers the same; a game refusal comes back with its code; a
+//! presence write and read go through the generic calls; then the leader is shut down and the same client carries on with the new one.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tavern_gateway::{Client, ClientOptions, Error, NewCharacter};
+use tavern_gateway::{Client, ClientOptions, Error, NewCharacter, ReadLevel};
 use tavern_raft::config::{NodeConfig, RawConfig};
 use tavern_raft::service::{self, ServiceLimits};
 use tavern_raft::types::Member;
 use tavern_raft::TavernNode;
 use tavern_statemachine::mail::{MailCommand, MailResponse, MailSender, SendMail};
+use tavern_statemachine::presence::{
+    PresenceCommand, PresenceQuery, PresenceQueryResponse, PresenceResponse,
+};
 use tavern_statemachine::realm::Realm;
-use tavern_statemachine::{CharacterId, Command, RequestId, Response};
+use tavern_statemachine::{CharacterId, Command, Query, QueryResponse, RequestId, Response};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -239,7 +242,38 @@ async fn writes_land_follow_the_leader_and_retries_apply_once() {
     let (_, total) = client.list_mails(JAINA).await.expect("list");
     assert_eq!(total, 2, "the retried mail was sent once");
 
-    // Chapter 5: the leader goes away; the same client goes on with the new one.
+    // Chapter 5: a domain without typed methods yet goes through `write` and `read`.
+    let lease = client
+        .write(Command::Presence(PresenceCommand::RegisterGateway {
+            gateway: "gw-1".into(),
+            realm: 1,
+        }))
+        .await
+        .expect("register");
+    assert!(
+        matches!(
+            lease.response,
+            Response::Presence(PresenceResponse::Lease { .. })
+        ),
+        "{lease:?}"
+    );
+    let online = client
+        .read_at(
+            Query::Presence(PresenceQuery::Get { id: ARTHAS }),
+            ReadLevel::AtLeast {
+                index: lease.applied_index,
+            },
+        )
+        .await
+        .expect("read");
+    assert_eq!(
+        online.response,
+        QueryResponse::Presence(PresenceQueryResponse::Presence(None)),
+        "Arthas has not logged in"
+    );
+    assert!(online.applied_index >= lease.applied_index);
+
+    // Chapter 6: the leader goes away; the same client goes on with the new one.
     let mut cluster = cluster;
     let old = cluster.by_uri(&client.leader().expect("a leader"));
     cluster.nodes.remove(&old).expect("running").stop().await;
