@@ -298,7 +298,10 @@ impl Client {
         let mut last_not_leader: Option<Option<String>> = None;
         let mut last_reason = String::from("no attempt made");
         let mut backoffs = 0;
-        for attempts in 1..=o.retries_max.saturating_add(1) {
+        let attempts_max = o.retries_max.saturating_add(1);
+        for attempts in 1..=attempts_max {
+            // No pause after the last attempt: its error is returned at once.
+            let last = attempts == attempts_max;
             let (target, channel) = self.target()?;
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -329,8 +332,8 @@ impl Client {
                     tracing::debug!(from = %target, to = %leader, "following the leader");
                     last_not_leader = Some(Some(leader.clone()));
                     self.routing().leader = Some(leader);
-                    if attempts > 1 {
-                        // Redirected more than once: leadership is moving, slow down a bit.
+                    if attempts > 1 && !last {
+                        // Not the first attempt: leadership may be moving, slow down a bit.
                         let pause = self.backoff(backoffs);
                         backoffs += 1;
                         tokio::time::sleep(pause.min(left)).await;
@@ -345,9 +348,11 @@ impl Client {
                             r.leader = None;
                         }
                     }
-                    let pause = self.backoff(backoffs);
-                    backoffs += 1;
-                    tokio::time::sleep(pause.min(left)).await;
+                    if !last {
+                        let pause = self.backoff(backoffs);
+                        backoffs += 1;
+                        tokio::time::sleep(pause.min(left)).await;
+                    }
                 }
             }
             if Instant::now() >= deadline {
@@ -355,7 +360,7 @@ impl Client {
                     after_ms: deadline_ms,
                 });
             }
-            if attempts == o.retries_max.saturating_add(1) {
+            if last {
                 return Err(match last_not_leader {
                     Some(leader) => Error::NotLeader { leader, attempts },
                     None => Error::Unavailable {
