@@ -275,17 +275,27 @@ impl TavernNode {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        let raft = self.inner.raft.shutdown().await.map_err(|e| e.to_string());
-        if let Some((stop, task)) = server {
-            let _ = stop.send(());
-            match task.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(format!("raft service: {e}")),
-                Err(e) => return Err(format!("raft service task: {e}")),
+        // The raft service stops first (calls in flight finish, for at most the RPC timeout), so
+        // no peer's message reaches openraft after it stopped: those would only log errors.
+        let served = match server {
+            Some((stop, mut task)) => {
+                let _ = stop.send(());
+                let wait = Duration::from_millis(self.inner.config.rpc_timeout_ms);
+                match tokio::time::timeout(wait, &mut task).await {
+                    Ok(Ok(Ok(()))) => Ok(()),
+                    Ok(Ok(Err(e))) => Err(format!("raft service: {e}")),
+                    Ok(Err(e)) => Err(format!("raft service task: {e}")),
+                    Err(_) => {
+                        task.abort();
+                        Ok(())
+                    }
+                }
             }
-        }
+            None => Ok(()),
+        };
+        let raft = self.inner.raft.shutdown().await.map_err(|e| e.to_string());
         self.wait_store_released().await;
-        raft
+        served.and(raft)
     }
 
     /// `max(now, last stamped + 0)`: the leader's clock, never going backwards on this node.
