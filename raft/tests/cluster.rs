@@ -1,150 +1,30 @@
 //! Three `TavernNode`s in one process, talking the internal Raft service over real gRPC on
-//! loopback, each with its own RocksDB in a temporary directory.
+//! loopback, each with its own RocksDB in a temporary directory (harness: `support/`).
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+mod support;
 
 use openraft::async_runtime::watch::WatchReceiver as _;
+use support::{Cluster, WAIT};
 use tavern_proto::convert::ReadLevel;
 use tavern_raft::api::{Node, NodeError, Served, Written};
-use tavern_raft::config::{NodeConfig, RawConfig};
-use tavern_raft::types::{Member, NodeId};
-use tavern_raft::TavernNode;
+use tavern_raft::types::NodeId;
 use tavern_statemachine::account::AccountCommand;
 use tavern_statemachine::character::{
     CharacterCommand, CharacterQuery, CharacterQueryResponse, CharacterResponse,
 };
 use tavern_statemachine::realm::{Realm, RealmCommand, RealmQuery, RealmQueryResponse};
 use tavern_statemachine::{CharacterId, Command, Query, QueryResponse, Response};
-use tempfile::TempDir;
-use tokio::net::TcpListener;
-
-/// How long a test waits for an election or a catch-up before it gives up (a liveness bound,
-/// not a performance assertion).
-const WAIT: Duration = Duration::from_secs(20);
 
 const ARTHAS: CharacterId = CharacterId::new(1, 1);
 const JAINA: CharacterId = CharacterId::new(1, 2);
 
-/// The cluster under test: its data directories and addresses outlive the nodes, so a node
-/// can be stopped and started again on the same directory and port.
-struct Cluster {
-    dirs: BTreeMap<NodeId, TempDir>,
-    peers: BTreeMap<NodeId, Member>,
-    nodes: BTreeMap<NodeId, TavernNode>,
-    /// Adjusts each node's config before it starts.
-    tune: fn(&mut NodeConfig),
-    /// Client ports are reserved (bound, never served) so the addresses are real.
-    _client_ports: Vec<std::net::TcpListener>,
-}
-
-impl Cluster {
-    async fn new(ids: &[NodeId], tune: fn(&mut NodeConfig)) -> Cluster {
-        // Logs on demand: RUST_LOG=tavern_raft=info cargo test -p tavern-raft --test cluster
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
-        let mut peers = BTreeMap::new();
-        let mut listeners = BTreeMap::new();
-        let mut client_ports = Vec::new();
-        for &id in ids {
-            let raft = TcpListener::bind("127.0.0.1:0").await.expect("bind raft");
-            let client = std::net::TcpListener::bind("127.0.0.1:0").expect("bind client");
-            peers.insert(
-                id,
-                Member {
-                    raft_addr: raft.local_addr().expect("addr").to_string(),
-                    client_addr: client.local_addr().expect("addr").to_string(),
-                },
-            );
-            listeners.insert(id, raft);
-            client_ports.push(client);
-        }
-        let dirs = ids
-            .iter()
-            .map(|&id| (id, tempfile::tempdir().expect("tempdir")))
-            .collect();
-        let mut cluster = Cluster {
-            dirs,
-            peers,
-            nodes: BTreeMap::new(),
-            tune,
-            _client_ports: client_ports,
-        };
-        for (id, listener) in listeners {
-            cluster.start_on(id, listener).await;
-        }
-        cluster
-    }
-
-    async fn start_on(&mut self, id: NodeId, listener: TcpListener) {
-        let mut config =
-            RawConfig::for_node("cluster-test", id, self.dirs[&id].path(), &self.peers)
-                .validate()
-                .expect("valid config");
-        (self.tune)(&mut config);
-        let node = TavernNode::start(config, listener)
-            .await
-            .expect("node starts");
-        self.nodes.insert(id, node);
-    }
-
-    /// Starts `id` again on its own directory and address.
-    async fn start(&mut self, id: NodeId) {
-        let listener = TcpListener::bind(&self.peers[&id].raft_addr)
-            .await
-            .expect("rebind raft address");
-        self.start_on(id, listener).await;
-    }
-
-    /// Stops `id` and drops it, which closes its store.
-    async fn stop(&mut self, id: NodeId) {
-        let node = self.nodes.remove(&id).expect("running");
-        node.shutdown().await.expect("clean shutdown");
-    }
-
-    fn node(&self, id: NodeId) -> &TavernNode {
-        &self.nodes[&id]
-    }
-
-    /// Waits until every running node agrees on one leader that is leading, and returns it.
-    async fn leader(&self) -> NodeId {
-        // Every node must name the same leader, and that node must be leading: a node that
-        // restarted may still name the leader its persisted vote was for.
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let named: std::collections::BTreeSet<Option<NodeId>> = self
-                .nodes
-                .values()
-                .map(|n| n.raft().metrics().borrow_watched().current_leader)
-                .collect();
-            if let [Some(leader)] = named.into_iter().collect::<Vec<_>>()[..] {
-                let leading = self.nodes.get(&leader).is_some_and(|n| {
-                    n.raft().metrics().borrow_watched().state == openraft::ServerState::Leader
-                });
-                if leading {
-                    return leader;
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no leader every node agrees on within {WAIT:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    async fn write(&self, id: NodeId, command: impl Into<Command>) -> Result<Written, NodeError> {
-        self.node(id).write(command.into(), None).await
-    }
-
-    async fn read_at(&self, id: NodeId, query: Query, index: u64) -> Served {
-        self.node(id)
-            .read(query, ReadLevel::AtLeast { index })
-            .await
-            .expect("read at an applied index")
-    }
+/// A write on node `id`, without a request id.
+async fn write(
+    cluster: &Cluster,
+    id: NodeId,
+    command: impl Into<Command>,
+) -> Result<Written, NodeError> {
+    cluster.node(id).write(command.into(), None).await
 }
 
 fn realm() -> Command {
@@ -195,21 +75,22 @@ async fn three_nodes_replicate_survive_a_follower_restart_and_a_full_restart() {
     let followers: Vec<NodeId> = [1, 2, 3].into_iter().filter(|&i| i != leader).collect();
 
     // --- Writes through the leader: a realm, an account, a character.
-    let w = cluster.write(leader, realm()).await.expect("realm written");
-    assert_eq!(w.response, Ok(Response::Done));
-    cluster
-        .write(
-            leader,
-            AccountCommand::Upsert {
-                id: 1,
-                username: "arthas".into(),
-                locale: "enUS".into(),
-            },
-        )
+    let w = write(&cluster, leader, realm())
         .await
-        .expect("account written");
-    let w = cluster
-        .write(leader, create(ARTHAS, 1, "arthas"))
+        .expect("realm written");
+    assert_eq!(w.response, Ok(Response::Done));
+    write(
+        &cluster,
+        leader,
+        AccountCommand::Upsert {
+            id: 1,
+            username: "arthas".into(),
+            locale: "enUS".into(),
+        },
+    )
+    .await
+    .expect("account written");
+    let w = write(&cluster, leader, create(ARTHAS, 1, "arthas"))
         .await
         .expect("character written");
     assert_eq!(
@@ -254,7 +135,7 @@ async fn three_nodes_replicate_survive_a_follower_restart_and_a_full_restart() {
         .await
         .expect("linearizable read on the leader");
     assert_eq!(character_name(&lin).as_deref(), Some("Arthas"));
-    let refused = cluster.write(followers[0], realm()).await;
+    let refused = write(&cluster, followers[0], realm()).await;
     assert_eq!(
         refused.err(),
         Some(NodeError::NotLeader {
@@ -266,19 +147,18 @@ async fn three_nodes_replicate_survive_a_follower_restart_and_a_full_restart() {
     // --- Stop one follower, keep writing, start it again: it catches up from the log.
     let down = followers[1];
     cluster.stop(down).await;
-    cluster
-        .write(
-            leader,
-            AccountCommand::Upsert {
-                id: 2,
-                username: "jaina".into(),
-                locale: "enUS".into(),
-            },
-        )
-        .await
-        .expect("written with one follower down");
-    let w = cluster
-        .write(leader, create(JAINA, 2, "jaina"))
+    write(
+        &cluster,
+        leader,
+        AccountCommand::Upsert {
+            id: 2,
+            username: "jaina".into(),
+            locale: "enUS".into(),
+        },
+    )
+    .await
+    .expect("written with one follower down");
+    let w = write(&cluster, leader, create(JAINA, 2, "jaina"))
         .await
         .expect("written with one follower down");
     cluster.start(down).await;
@@ -317,8 +197,7 @@ async fn three_nodes_replicate_survive_a_follower_restart_and_a_full_restart() {
             "node {id}"
         );
     }
-    let after = cluster
-        .write(leader, realm())
+    let after = write(&cluster, leader, realm())
         .await
         .expect("the restarted cluster takes writes");
     assert!(after.applied_index > w.applied_index);
@@ -361,18 +240,18 @@ async fn a_follower_behind_a_purged_log_catches_up_from_a_snapshot_sent_in_chunk
         .into_iter()
         .find(|&i| i != leader)
         .expect("a follower");
-    cluster.write(leader, realm()).await.expect("realm");
-    cluster
-        .write(
-            leader,
-            AccountCommand::Upsert {
-                id: 1,
-                username: "arthas".into(),
-                locale: "enUS".into(),
-            },
-        )
-        .await
-        .expect("account");
+    write(&cluster, leader, realm()).await.expect("realm");
+    write(
+        &cluster,
+        leader,
+        AccountCommand::Upsert {
+            id: 1,
+            username: "arthas".into(),
+            locale: "enUS".into(),
+        },
+    )
+    .await
+    .expect("account");
 
     // --- One follower stops; thirty characters (ten per account, the realm's limit) later
     //     the leader's log before them is gone.
@@ -381,25 +260,25 @@ async fn a_follower_behind_a_purged_log_catches_up_from_a_snapshot_sent_in_chunk
     for low in 100..130 {
         let account = 10 + (low - 100) / 10;
         if low % 10 == 0 {
-            cluster
-                .write(
-                    leader,
-                    AccountCommand::Upsert {
-                        id: account,
-                        username: hero(low),
-                        locale: "enUS".into(),
-                    },
-                )
-                .await
-                .expect("account");
-        }
-        let w = cluster
-            .write(
+            write(
+                &cluster,
                 leader,
-                create(CharacterId::new(1, low), account, &hero(low)),
+                AccountCommand::Upsert {
+                    id: account,
+                    username: hero(low),
+                    locale: "enUS".into(),
+                },
             )
             .await
-            .expect("character");
+            .expect("account");
+        }
+        let w = write(
+            &cluster,
+            leader,
+            create(CharacterId::new(1, low), account, &hero(low)),
+        )
+        .await
+        .expect("character");
         assert!(w.response.is_ok(), "{:?}", w.response);
         last = Some(w);
     }

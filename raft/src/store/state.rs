@@ -211,8 +211,12 @@ impl StateMachine {
         Ok(())
     }
 
-    /// Raises the highest node id ever a member to cover `membership` (see `node_ids`).
-    fn note_node_ids(&self, membership: &Membership, batch: &mut ApplyBatch) -> Result<(), String> {
+    /// Runs `f` over the live state plus the batch's pending writes (what apply reads).
+    fn in_batch_view<T>(
+        &self,
+        batch: &ApplyBatch,
+        f: impl FnOnce(&BatchView) -> Result<T, String>,
+    ) -> Result<T, String> {
         let db = &self.shared.db;
         let state = self
             .shared
@@ -221,11 +225,15 @@ impl StateMachine {
             .unwrap_or_else(|p| p.into_inner());
         let state_cf = cf(db, &state).map_err(|e| e.to_string())?;
         let live = RocksView::live(db, &state_cf);
-        let view = BatchView {
+        f(&BatchView {
             base: &live,
             pending: &batch.pending,
-        };
-        let raised = super::node_ids::raised(&view, membership)?;
+        })
+    }
+
+    /// Raises the highest node id ever a member to cover `membership` (see `node_ids`).
+    fn note_node_ids(&self, membership: &Membership, batch: &mut ApplyBatch) -> Result<(), String> {
+        let raised = self.in_batch_view(batch, |view| super::node_ids::raised(view, membership))?;
         if let Some((key, value)) = raised {
             batch.pending_bytes += key.len() + value.len();
             batch.pending.insert(key, Some(value));
@@ -253,19 +261,9 @@ impl StateMachine {
         proposal: &Proposal,
         batch: &mut ApplyBatch,
     ) -> Result<Reply, String> {
-        let db = &self.shared.db;
-        let state = self
-            .shared
-            .state_cf
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
-        let state_cf = cf(db, &state).map_err(|e| e.to_string())?;
-        let live = RocksView::live(db, &state_cf);
-        let view = BatchView {
-            base: &live,
-            pending: &batch.pending,
-        };
-        let applied = tavern_statemachine::apply(&view, &proposal.0).map_err(|f| f.0)?;
+        let applied = self.in_batch_view(batch, |view| {
+            tavern_statemachine::apply(view, &proposal.0).map_err(|f| f.0)
+        })?;
         self.shared
             .last_entry_time_ms
             .fetch_max(proposal.0.time_ms, Ordering::Relaxed);
