@@ -19,7 +19,7 @@ use tavern_proto::pb::{
 };
 use tavern_proto::{ConvertError, QueryReply, WriteReply};
 use tavern_statemachine::{Command, Query, QueryResponse, Response};
-use tonic::transport::Channel;
+use crate::security::Transport;
 use tonic::Status;
 
 use crate::Error;
@@ -84,7 +84,7 @@ macro_rules! domains {
             /// Sends it on `channel`.
             pub(crate) async fn send(
                 self,
-                channel: Channel,
+                channel: Transport,
             ) -> Result<Result<Written, ConvertError>, Status> {
                 match self {
                     $(WriteRequest::$domain(w) => {
@@ -113,7 +113,7 @@ macro_rules! domains {
             /// Sends it on `channel`.
             pub(crate) async fn send(
                 self,
-                channel: Channel,
+                channel: Transport,
             ) -> Result<Result<Served, ConvertError>, Status> {
                 match self {
                     $(ReadRequest::$domain(q) => {

@@ -31,6 +31,19 @@
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
 //! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
+//! | `client_concurrency_max` | 1024 | client calls in progress at once on this node; one more is refused at once with `RESOURCE_EXHAUSTED` |
+//!
+//! Security, in the file's `[security]` table (`security.rs`; the environment and flags use the
+//! bare names, `TAVERN_TLS_CERT`, `--tls-cert`). Every value is a path to a PEM or text file,
+//! never a secret itself:
+//!
+//! | setting | default | meaning |
+//! |---|---|---|
+//! | `tls_cert`, `tls_key` | none (plain text, warned at start) | this node's certificate chain and key: TLS on `client_addr` and `raft_addr`, and the client certificate it shows its peers |
+//! | `tls_cluster_ca` | required with `tls_cert` | CA of the nodes' certificates: Raft is mutual TLS, a peer without a certificate signed by it is refused |
+//! | `tls_client_ca` | none | when set, clients must present a certificate signed by it |
+//! | `cluster_secret_file` | none | a shared secret (16 to 256 visible ASCII bytes) every Raft message carries; compared in constant time |
+//! | `client_tokens_file` | none | accepted bearer tokens, one a line (`#` comments); when set, every client call needs `authorization: Bearer <token>` |
 //!
 //! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
 //! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
@@ -70,6 +83,7 @@ pub const SETTINGS: &[&str] = &[
     "request_bytes_max",
     "read_lease",
     "auto_promote_learners",
+    "client_concurrency_max",
 ];
 
 /// openraft's defaults: a heartbeat well inside the election timeout, so one lost heartbeat does
@@ -96,6 +110,10 @@ pub const TIMING_MS_MAX: u64 = 60_000;
 pub const REQUEST_BYTES_MAX_FLOOR: usize = 256 * 1024;
 /// A larger one lets one client hold that much memory per call for no domain reason.
 pub const REQUEST_BYTES_MAX_CEILING: usize = 64 * 1024 * 1024;
+/// Client calls in progress at once on one node: far more than a realm's gateways keep in
+/// flight, far fewer than would exhaust the node's memory or file handles.
+pub const CLIENT_CONCURRENCY_MAX_DEFAULT: usize = 1024;
+pub const CLIENT_CONCURRENCY_MAX_CEILING: usize = 65_536;
 /// Voters at bootstrap: each write waits for a majority, so more nodes only add latency.
 pub const PEERS_MAX: usize = 9;
 pub const CLUSTER_ID_BYTES_MAX: usize = 64;
@@ -169,9 +187,14 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_lease: Option<bool>,
     pub auto_promote_learners: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_concurrency_max: Option<usize>,
     /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<RawPeer>>,
+    /// The `[security]` table (TLS, cluster secret, client tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<RawSecurity>,
 }
 
 /// A peer of the validated config: the raft membership's own node type. Addresses are
@@ -212,6 +235,10 @@ pub struct NodeConfig {
     pub read_lease: bool,
     /// Promote caught-up learners automatically (on the leader; `node/promotion.rs`).
     pub auto_promote_learners: bool,
+    /// Client calls in progress at once; one more is refused (`crate::security`).
+    pub client_concurrency_max: usize,
+    /// TLS, the cluster secret, the client tokens (`crate::security` loads the files).
+    pub security: SecurityConfig,
 }
 
 impl RawConfig {
@@ -243,7 +270,9 @@ impl RawConfig {
                 continue;
             };
             let setting = name.to_ascii_lowercase();
-            if !SETTINGS.contains(&setting.as_str()) {
+            if !SETTINGS.contains(&setting.as_str())
+                && !SECURITY_SETTINGS.contains(&setting.as_str())
+            {
                 continue;
             }
             raw.set(&setting, &value)
@@ -284,7 +313,13 @@ impl RawConfig {
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
             "auto_promote_learners" => self.auto_promote_learners = num(value)?,
-            other => return Err(format!("{other} is not a setting")),
+            "client_concurrency_max" => self.client_concurrency_max = num(value)?,
+            other => {
+                let security = self.security.get_or_insert_with(RawSecurity::default);
+                if !security.set(other, value) {
+                    return Err(format!("{other} is not a setting"));
+                }
+            }
         }
         Ok(())
     }
@@ -314,7 +349,12 @@ impl RawConfig {
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
             auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
+            client_concurrency_max: self.client_concurrency_max.or(base.client_concurrency_max),
             peers: self.peers.or(base.peers),
+            security: match (self.security, base.security) {
+                (Some(s), Some(b)) => Some(s.over(b)),
+                (s, b) => s.or(b),
+            },
         }
     }
 }
@@ -389,6 +429,9 @@ impl NodeConfig {
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
             auto_promote_learners: Some(self.auto_promote_learners),
+            client_concurrency_max: Some(self.client_concurrency_max),
+            security: (self.security != SecurityConfig::default())
+                .then(|| self.security.to_raw()),
             peers: Some(
                 self.peers
                     .iter()
@@ -405,7 +448,10 @@ impl NodeConfig {
     }
 }
 
+mod security;
 mod validate;
+
+pub use security::{RawSecurity, SecurityConfig, TlsFiles, SECURITY_SETTINGS};
 
 #[cfg(test)]
 mod tests;

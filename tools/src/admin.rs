@@ -18,7 +18,8 @@ use tavern_proto::pb;
 use tavern_proto::pb::admin_service_client::AdminServiceClient;
 use tavern_proto::status::node_error_from_status;
 use tavern_proto::NodeError;
-use tonic::transport::Channel;
+use tavern_gateway::security::{self, Transport};
+use tonic::service::interceptor::InterceptedService;
 
 /// Bound on connecting to a node and on a status call; a membership change may wait longer
 /// (a learner catching up), up to `--timeout-ms`.
@@ -34,6 +35,9 @@ pub struct Endpoint {
     /// Bound on the whole call, in milliseconds.
     #[arg(long, default_value_t = CHANGE_TIMEOUT_MS_DEFAULT)]
     timeout_ms: u64,
+    /// TLS and token (--ca, --token).
+    #[command(flatten)]
+    security: crate::security::ClientFlags,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -83,25 +87,28 @@ pub enum LeaderCommand {
     },
 }
 
-async fn client(addr: &str) -> anyhow::Result<AdminServiceClient<Channel>> {
+async fn client(addr: &str, at: &Endpoint) -> anyhow::Result<AdminServiceClient<Transport>> {
     let uri = format!("http://{addr}");
-    let channel = Channel::from_shared(uri.clone())
+    let options = at.security.options()?;
+    let channel = security::endpoint(&uri, &options)
         .with_context(|| format!("{addr:?} is not host:port"))?
         .connect_timeout(std::time::Duration::from_millis(CONNECT_TIMEOUT_MS))
+        .timeout(std::time::Duration::from_millis(at.timeout_ms))
         .connect()
         .await
         .with_context(|| format!("cannot reach a node at {addr}"))?;
-    Ok(AdminServiceClient::new(channel))
+    let auth = security::auth(&uri, &options)?;
+    Ok(AdminServiceClient::new(InterceptedService::new(channel, auth)))
 }
 
 /// Calls `call` at `at`, and once more at the leader if the node named one.
 async fn on_leader<T, F, Fut>(at: &Endpoint, call: F) -> anyhow::Result<Result<T, tonic::Status>>
 where
-    F: Fn(AdminServiceClient<Channel>) -> Fut,
+    F: Fn(AdminServiceClient<Transport>) -> Fut,
     Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 {
     let timeout = std::time::Duration::from_millis(at.timeout_ms);
-    let first = tokio::time::timeout(timeout, call(client(&at.endpoint).await?))
+    let first = tokio::time::timeout(timeout, call(client(&at.endpoint, at).await?))
         .await
         .context("no answer within --timeout-ms")?;
     let leader = match &first {
@@ -115,7 +122,7 @@ where
         Ok(_) => None,
     };
     let answer = match leader {
-        Some(addr) => tokio::time::timeout(timeout, call(client(&addr).await?))
+        Some(addr) => tokio::time::timeout(timeout, call(client(&addr, at).await?))
             .await
             .context("no answer within --timeout-ms")?,
         None => first,
@@ -158,7 +165,7 @@ pub fn status(
 ) -> anyhow::Result<ExitCode> {
     let rt = crate::node::runtime()?;
     let answer = rt.block_on(async {
-        let mut c = client(&at.endpoint).await?;
+        let mut c = client(&at.endpoint, at).await?;
         let timeout = std::time::Duration::from_millis(CONNECT_TIMEOUT_MS);
         let r = tokio::time::timeout(timeout, c.status(pb::StatusRequest {}))
             .await

@@ -18,6 +18,7 @@ mod describe;
 mod dev;
 mod node;
 mod scenario;
+mod security;
 mod serve;
 
 #[derive(Debug, Parser)]

@@ -94,6 +94,11 @@ pub struct ServeArgs {
     /// Promote learners to voters once they have caught up (true or false).
     #[arg(long)]
     auto_promote_learners: Option<bool>,
+    /// Client calls in progress at once on this node; more are refused (RESOURCE_EXHAUSTED).
+    #[arg(long)]
+    client_concurrency_max: Option<usize>,
+    #[command(flatten)]
+    security: crate::security::SecurityFlags,
 }
 
 /// `--peers`, parsed.
@@ -127,6 +132,8 @@ impl ServeArgs {
             request_bytes_max: self.request_bytes_max,
             read_lease: self.read_lease,
             auto_promote_learners: self.auto_promote_learners,
+            client_concurrency_max: self.client_concurrency_max,
+            security: self.security.raw(),
         }
     }
 

@@ -50,6 +50,20 @@ impl RawConfig {
                  to {REQUEST_BYTES_MAX_CEILING} bytes"
             ));
         }
+        let client_concurrency_max = self
+            .client_concurrency_max
+            .unwrap_or(CLIENT_CONCURRENCY_MAX_DEFAULT);
+        if !(1..=CLIENT_CONCURRENCY_MAX_CEILING).contains(&client_concurrency_max) {
+            v.push(format!(
+                "client_concurrency_max ({client_concurrency_max}) must be from 1 to \
+                 {CLIENT_CONCURRENCY_MAX_CEILING} (calls)"
+            ));
+        }
+        let security = self
+            .security
+            .clone()
+            .unwrap_or_default()
+            .validate(&mut v.problems);
         match identity {
             Some(id) if v.problems.is_empty() => Ok(NodeConfig {
                 node_id: id.node_id,
@@ -68,6 +82,8 @@ impl RawConfig {
                 request_bytes_max,
                 read_lease: self.read_lease.unwrap_or(false),
                 auto_promote_learners: self.auto_promote_learners.unwrap_or(false),
+                client_concurrency_max,
+                security,
             }),
             _ => Err(ConfigError::Invalid {
                 problems: v.problems,
