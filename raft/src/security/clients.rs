@@ -7,6 +7,8 @@
 //!                  ▼
 //!                routes (domain services, admin, reflection); the permit is held until the
 //!                service's response is ready (a stream's until its first message is)
+//!                  │ OUT_OF_RANGE from tonic (request over request_bytes_max) ──▶ the same code,
+//!                  ▼                               its message naming the setting and its value
 //! ```
 //! A busy node answers at once rather than queueing: the caller (the gateway library) backs off
 //! and retries, and no queue grows without bound inside the node. The health port
@@ -36,6 +38,7 @@ struct Guard {
     tokens: Option<Arc<Tokens>>,
     permits: Arc<Semaphore>,
     permits_max: usize,
+    request_bytes_max: usize,
 }
 
 impl Security {
@@ -46,6 +49,7 @@ impl Security {
             tokens: self.client_tokens.clone(),
             permits: Arc::new(Semaphore::new(max)),
             permits_max: max,
+            request_bytes_max: self.request_bytes_max,
         };
         let router = routes
             .into_axum_router()
@@ -89,9 +93,32 @@ async fn check(State(guard): State<Guard>, request: Request, next: Next) -> Resp
             guard.permits_max
         )));
     };
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     drop(permit);
+    clarify_size_refusal(&mut response, guard.request_bytes_max);
     response
+}
+
+/// tonic refuses a request over `max_decoding_message_size` with `OUT_OF_RANGE`, "Error,
+/// decoded message length too large: found N bytes, the limit is: M bytes", in the response
+/// headers (no message was sent): say which setting that is. No other refusal of the services
+/// is `OUT_OF_RANGE` (`tavern_proto::status`).
+fn clarify_size_refusal(response: &mut Response, request_bytes_max: usize) {
+    let Some(status) = Status::from_header_map(response.headers()) else {
+        return;
+    };
+    if status.code() != tonic::Code::OutOfRange || !status.details().is_empty() {
+        return;
+    }
+    let clear = Status::out_of_range(format!(
+        "request too large: this node accepts requests of at most {request_bytes_max} bytes \
+         (request_bytes_max); send less per call ({})",
+        status.message()
+    ));
+    let clear = clear.into_http();
+    for (name, value) in clear.headers() {
+        response.headers_mut().insert(name.clone(), value.clone());
+    }
 }
 
 /// The request's bearer token is one of `tokens`.

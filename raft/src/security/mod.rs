@@ -81,6 +81,8 @@ pub struct Security {
     cluster_secret: Option<Arc<Secret>>,
     client_tokens: Option<Arc<Tokens>>,
     client_concurrency_max: usize,
+    /// Named in the clearer refusal of an oversized request (`clients.rs`).
+    request_bytes_max: usize,
 }
 
 /// The PEM material of TLS, parsed once.
@@ -138,6 +140,7 @@ impl Security {
             cluster_secret,
             client_tokens,
             client_concurrency_max: config.client_concurrency_max,
+            request_bytes_max: config.request_bytes_max,
         })
     }
 
