@@ -26,7 +26,7 @@ use tokio::time::Instant;
 use tonic::{Code, Status};
 
 use crate::rpc::{ReadRequest, Served, WriteRequest, Written};
-use crate::security::{channel, Transport};
+use crate::security::{channel, describe, Transport};
 use crate::session::Session;
 use crate::{ClientOptions, Error};
 
@@ -409,7 +409,7 @@ fn classify(status: &Status, target: &str) -> Retry {
         | Code::DeadlineExceeded
         | Code::Cancelled
         | Code::Unknown
-        | Code::Aborted => Retry::Elsewhere(format!("{target}: {}", status.message())),
+        | Code::Aborted => Retry::Elsewhere(format!("{target}: {}", describe(status))),
         // A node over its `client_concurrency_max`: busy, not broken.
         Code::ResourceExhausted => Retry::Elsewhere(format!("{target}: {}", status.message())),
         Code::Unauthenticated | Code::PermissionDenied => {
@@ -426,4 +426,3 @@ fn classify(status: &Status, target: &str) -> Retry {
         ))),
     }
 }
-

@@ -124,6 +124,27 @@ impl Interceptor for Auth {
     }
 }
 
+/// A status's message and the causes it does not already say: a failed connection's message
+/// is "transport error", the TLS or I/O reason is in its sources.
+///
+/// ```
+/// let status = tonic::Status::unavailable("no leader");
+/// assert_eq!(tavern_gateway::security::describe(&status), "no leader");
+/// ```
+pub fn describe(status: &Status) -> String {
+    let mut text = status.message().to_string();
+    let mut source = std::error::Error::source(status);
+    while let Some(cause) = source {
+        let next = cause.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// A lazy channel to `uri` (`http://host:port`, made `https` when TLS is set), with the
 /// token of `options`.
 pub fn channel(uri: &str, options: &ClientOptions) -> Result<Transport, Error> {
@@ -168,12 +189,12 @@ pub fn endpoint(uri: &str, options: &ClientOptions) -> Result<Endpoint, Error> {
 /// The interceptor adding the token of `options` (if any) to every call.
 pub fn auth(uri: &str, options: &ClientOptions) -> Result<Auth, Error> {
     let header = match &options.token {
-        Some(BearerToken(t)) => Some(
-            AsciiMetadataValue::try_from(format!("Bearer {t}")).map_err(|e| Error::Endpoint {
+        Some(BearerToken(t)) => Some(AsciiMetadataValue::try_from(format!("Bearer {t}")).map_err(
+            |e| Error::Endpoint {
                 endpoint: uri.to_string(),
                 reason: format!("token: {e}"),
-            })?,
-        ),
+            },
+        )?),
         None => None,
     };
     Ok(Auth { header })

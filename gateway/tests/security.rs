@@ -144,8 +144,14 @@ async fn with_tls_a_client_with_the_ca_gets_in_and_one_without_fails_with_a_tls_
         tls: tls(&ca),
         ..ClientOptions::default()
     });
-    trusted.upsert_realm(lordaeron()).await.expect("write over TLS");
-    assert_eq!(trusted.get_realm(1).await.expect("read over TLS"), Some(lordaeron()));
+    trusted
+        .upsert_realm(lordaeron())
+        .await
+        .expect("write over TLS");
+    assert_eq!(
+        trusted.get_realm(1).await.expect("read over TLS"),
+        Some(lordaeron())
+    );
 
     // A client trusting another CA does not accept the node's certificate: the handshake
     // fails, and the error says why.
@@ -164,10 +170,17 @@ async fn with_tls_a_client_with_the_ca_gets_in_and_one_without_fails_with_a_tls_
 
     // A client without TLS at all gets nowhere either.
     let plain = served.client(ClientOptions::default());
-    let refused = plain.list_realms().await.expect_err("plain text to a TLS port");
+    let refused = plain
+        .list_realms()
+        .await
+        .expect_err("plain text to a TLS port");
     assert!(matches!(refused, Error::Unavailable { .. }), "{refused:?}");
 
-    assert_eq!(served.node.applied_index(), 1, "only the trusted write applied");
+    assert_eq!(
+        served.node.applied_index(),
+        1,
+        "only the trusted write applied"
+    );
     served.stop().await;
 }
 
@@ -202,9 +215,10 @@ async fn with_tokens_required_a_call_without_the_right_token_is_unauthenticated(
          (ClientOptions::token, tavern --token or TAVERN_TOKEN)"
     );
     let mut basic = tonic::Request::new(pb::ListRealmsRequest::default());
-    basic
-        .metadata_mut()
-        .insert("authorization", "Basic dXNlcjpwYXNz".parse().expect("ascii"));
+    basic.metadata_mut().insert(
+        "authorization",
+        "Basic dXNlcjpwYXNz".parse().expect("ascii"),
+    );
     let malformed = realms.list_realms(basic).await.expect_err("not Bearer");
     assert_eq!(malformed.code(), Code::Unauthenticated);
     assert_eq!(
@@ -216,7 +230,10 @@ async fn with_tokens_required_a_call_without_the_right_token_is_unauthenticated(
     let anonymous = served.client(ClientOptions::default());
     match anonymous.upsert_realm(lordaeron()).await {
         Err(Error::Unauthenticated(message)) => {
-            assert!(message.starts_with("this node requires a client token"), "{message}")
+            assert!(
+                message.starts_with("this node requires a client token"),
+                "{message}"
+            )
         }
         other => panic!("a write without a token got {other:?}"),
     }
@@ -227,19 +244,28 @@ async fn with_tokens_required_a_call_without_the_right_token_is_unauthenticated(
     assert_eq!(
         wrong.upsert_realm(lordaeron()).await,
         Err(Error::Unauthenticated(
-            "the client token is not accepted by this node (not in its client_tokens_file)"
-                .into()
+            "the client token is not accepted by this node (not in its client_tokens_file)".into()
         ))
     );
-    assert_eq!(served.node.applied_index(), 0, "nothing refused reached the node");
+    assert_eq!(
+        served.node.applied_index(),
+        0,
+        "nothing refused reached the node"
+    );
 
     // The right token works.
     let gateway = served.client(ClientOptions {
         token: Some(BearerToken::new(TOKEN).expect("a token")),
         ..ClientOptions::default()
     });
-    gateway.upsert_realm(lordaeron()).await.expect("write with the token");
-    assert_eq!(gateway.list_realms().await.expect("read"), vec![lordaeron()]);
+    gateway
+        .upsert_realm(lordaeron())
+        .await
+        .expect("write with the token");
+    assert_eq!(
+        gateway.list_realms().await.expect("read"),
+        vec![lordaeron()]
+    );
     served.stop().await;
 }
 
@@ -267,7 +293,9 @@ async fn a_node_at_its_concurrency_limit_refuses_the_next_call_at_once() {
         stalled.ready().await.expect("ready");
         let codec: tonic::codec::ProstCodec<pb::ListRealmsRequest, pb::ListRealmsResponse> =
             tonic::codec::ProstCodec::default();
-        let path = tonic::codegen::http::uri::PathAndQuery::from_static("/tavern.v1.RealmService/ListRealms");
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+            "/tavern.v1.RealmService/ListRealms",
+        );
         stalled
             .client_streaming(
                 tonic::Request::new(tokio_stream::pending::<pb::ListRealmsRequest>()),
@@ -284,7 +312,10 @@ async fn a_node_at_its_concurrency_limit_refuses_the_next_call_at_once() {
         match realms.list_realms(pb::ListRealmsRequest::default()).await {
             Err(status) if status.code() == Code::ResourceExhausted => break status,
             other => {
-                assert!(tokio::time::Instant::now() < deadline, "never busy: {other:?}");
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "never busy: {other:?}"
+                );
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
@@ -308,7 +339,10 @@ async fn a_node_at_its_concurrency_limit_refuses_the_next_call_at_once() {
             Ok(_) => break,
             Err(status) => {
                 assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
-                assert!(tokio::time::Instant::now() < deadline, "the slot never came back");
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the slot never came back"
+                );
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
@@ -350,7 +384,10 @@ async fn a_request_over_request_bytes_max_is_refused_naming_the_setting() {
          (request_bytes_max); send less per call (Error, decoded message length too large: found "
     );
     assert!(message.starts_with(&clear), "{message}");
-    assert!(message.ends_with(&format!(" bytes, the limit is: {limit} bytes)")), "{message}");
+    assert!(
+        message.ends_with(&format!(" bytes, the limit is: {limit} bytes)")),
+        "{message}"
+    );
     assert_eq!(served.node.applied_index(), 0);
     served.stop().await;
 }

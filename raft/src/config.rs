@@ -430,8 +430,7 @@ impl NodeConfig {
             read_lease: Some(self.read_lease),
             auto_promote_learners: Some(self.auto_promote_learners),
             client_concurrency_max: Some(self.client_concurrency_max),
-            security: (self.security != SecurityConfig::default())
-                .then(|| self.security.to_raw()),
+            security: (self.security != SecurityConfig::default()).then(|| self.security.to_raw()),
             peers: Some(
                 self.peers
                     .iter()

@@ -217,13 +217,12 @@ impl TavernNode {
         let incoming = TcpIncoming::from_listener(raft_listener, true, None)
             .map_err(|e| StartError::Serve(e.to_string()))?;
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(
-            builder
-                .add_service(service)
-                .serve_with_incoming_shutdown(incoming, async {
-                    let _ = stop_rx.await;
-                }),
-        );
+        let server = tokio::spawn(builder.add_service(service).serve_with_incoming_shutdown(
+            incoming,
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
 
         let node = TavernNode {
             inner: Arc::new(Inner {

@@ -116,7 +116,12 @@ async fn member_joins(cluster: &mut Cluster, leader: NodeId, id: NodeId, securit
 /// The leader is asked to add `outsider` as learner `id`. It accepts the change (it cannot
 /// know beforehand), but none of its messages gets through: the outsider receives no entry
 /// and the leader's replication to it never matches anything.
-async fn outsider_cannot_join(cluster: &Cluster, leader: NodeId, id: NodeId, outsider: &TavernNode) {
+async fn outsider_cannot_join(
+    cluster: &Cluster,
+    leader: NodeId,
+    id: NodeId,
+    outsider: &TavernNode,
+) {
     let added = cluster
         .node(leader)
         .add_learner(id, cluster.peers[&id].clone())
@@ -131,8 +136,16 @@ async fn outsider_cannot_join(cluster: &Cluster, leader: NodeId, id: NodeId, out
         assert_eq!(log, None, "the outsider received entries");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let m = cluster.node(leader).raft().metrics().borrow_watched().clone();
-    let matched = m.replication.as_ref().and_then(|r| r.get(&id).cloned().flatten());
+    let m = cluster
+        .node(leader)
+        .raft()
+        .metrics()
+        .borrow_watched()
+        .clone();
+    let matched = m
+        .replication
+        .as_ref()
+        .and_then(|r| r.get(&id).cloned().flatten());
     assert_eq!(matched, None, "the leader matched entries on the outsider");
 }
 
@@ -160,14 +173,21 @@ async fn with_mutual_tls_a_peer_without_a_certificate_of_the_cluster_ca_cannot_j
 
     // A sender that trusts the cluster CA but shows the rogue CA's certificate: the follower
     // ends the handshake; the message never reaches its raft service.
-    let follower = *cluster.nodes.keys().find(|&&id| id != leader).expect("a follower");
+    let follower = *cluster
+        .nodes
+        .keys()
+        .find(|&&id| id != leader)
+        .expect("a follower");
     let mut impostor = cluster.config(5);
     impostor.security = tls(d, 5, &rogue_ca, &cluster_ca);
     let refused = send_vote(&cluster, &impostor, follower).await;
     assert_ne!(refused.code(), Code::InvalidArgument, "{refused:?}");
     // The TLS alert is in the error's causes: "received fatal alert: UnknownCA".
     let why = format!("{refused:?}");
-    assert!(why.contains("fatal alert: UnknownCA"), "a TLS refusal: {why}");
+    assert!(
+        why.contains("fatal alert: UnknownCA"),
+        "a TLS refusal: {why}"
+    );
     // The same message with a certificate of the cluster CA reaches the service (which finds
     // the empty vote undecodable): the refusal above was the certificate's.
     let mut member = cluster.config(5);
@@ -223,7 +243,11 @@ async fn with_a_cluster_secret_a_peer_with_another_secret_is_refused() {
 
     // Its own messages, and messages without a secret, are refused before the service; the
     // right secret reaches it.
-    let follower = *cluster.nodes.keys().find(|&&id| id != leader).expect("a follower");
+    let follower = *cluster
+        .nodes
+        .keys()
+        .find(|&&id| id != leader)
+        .expect("a follower");
     let mut sender = cluster.config(5);
     sender.security = theirs;
     let wrong = send_vote(&cluster, &sender, follower).await;

@@ -13,12 +13,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use tavern_gateway::security::{self, Transport};
 use tavern_proto::convert::NodeStatus;
 use tavern_proto::pb;
 use tavern_proto::pb::admin_service_client::AdminServiceClient;
 use tavern_proto::status::node_error_from_status;
 use tavern_proto::NodeError;
-use tavern_gateway::security::{self, Transport};
 use tonic::service::interceptor::InterceptedService;
 
 /// Bound on connecting to a node and on a status call; a membership change may wait longer
@@ -98,7 +98,9 @@ async fn client(addr: &str, at: &Endpoint) -> anyhow::Result<AdminServiceClient<
         .await
         .with_context(|| format!("cannot reach a node at {addr}"))?;
     let auth = security::auth(&uri, &options)?;
-    Ok(AdminServiceClient::new(InterceptedService::new(channel, auth)))
+    Ok(AdminServiceClient::new(InterceptedService::new(
+        channel, auth,
+    )))
 }
 
 /// Calls `call` at `at`, and once more at the leader if the node named one.
@@ -175,7 +177,7 @@ pub fn status(
     let s = match answer {
         Ok(s) => NodeStatus::try_from(s).context("the node's status does not decode")?,
         Err(status) => {
-            writeln!(err, "tavern status: {}", status.message())?;
+            writeln!(err, "tavern status: {}", at.security.explain(&status))?;
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -230,6 +232,9 @@ pub fn member(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
+    let (MemberCommand::Add { at: flags, .. }
+    | MemberCommand::Promote { at: flags, .. }
+    | MemberCommand::Remove { at: flags, .. }) = cmd;
     let rt = crate::node::runtime()?;
     let answer = rt.block_on(async {
         match cmd {
@@ -281,7 +286,7 @@ pub fn member(
                 err,
                 "tavern member: refused ({:?}): {}",
                 status.code(),
-                status.message()
+                flags.security.explain(&status)
             )?;
             Ok(ExitCode::FAILURE)
         }
@@ -310,7 +315,7 @@ pub fn leader(
                 err,
                 "tavern leader transfer: refused ({:?}): {}",
                 status.code(),
-                status.message()
+                at.security.explain(&status)
             )?;
             Ok(ExitCode::FAILURE)
         }

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use tavern_raft::config::NodeConfig;
-use tavern_raft::service::{self, ServeError, ServiceLimits};
 use tavern_raft::security::{serve_clients, Security};
+use tavern_raft::service::{self, ServeError, ServiceLimits};
 use tavern_raft::TavernNode;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -112,7 +112,11 @@ impl RunningNode {
             })
             .instrument(span.clone()),
         );
-        let scheme = if security.tls_on() { "TLS" } else { "plain text" };
+        let scheme = if security.tls_on() {
+            "TLS"
+        } else {
+            "plain text"
+        };
         tracing::info!(parent: &span, "serving clients on {client_addr} ({scheme})");
         let health = match listeners.health {
             Some(listener) => {

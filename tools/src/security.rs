@@ -66,6 +66,21 @@ pub struct ClientFlags {
 }
 
 impl ClientFlags {
+    /// What a refused or failed call says, with its causes, and a hint when the connection
+    /// failed without `--ca` (the node may serve TLS).
+    pub fn explain(&self, status: &tonic::Status) -> String {
+        let text = tavern_gateway::security::describe(status);
+        let failed = matches!(
+            status.code(),
+            tonic::Code::Unknown | tonic::Code::Unavailable
+        );
+        if failed && self.ca.is_none() && std::env::var_os(CA_ENV).is_none() {
+            format!("{text} (if the node serves TLS, pass --ca or set {CA_ENV})")
+        } else {
+            text
+        }
+    }
+
     /// The client library's options for these flags (reads the CA file).
     pub fn options(&self) -> anyhow::Result<tavern_gateway::ClientOptions> {
         self.options_with(|var| std::env::var(var).ok())
@@ -95,7 +110,8 @@ impl ClientFlags {
         };
         let token = match token {
             Some(t) => Some(
-                tavern_gateway::BearerToken::new(t).context("the token (--token or TAVERN_TOKEN)")?,
+                tavern_gateway::BearerToken::new(t)
+                    .context("the token (--token or TAVERN_TOKEN)")?,
             ),
             None => None,
         };

@@ -73,8 +73,14 @@ fn a_tls_node_with_tokens_answers_only_the_operator_with_the_ca_and_the_token() 
     let ca_path = ca_file.to_str().expect("UTF-8 path");
 
     // --- With the CA and the token: the status.
-    let out = wait_leading(&["status", "-e", &at, "--ca", ca_path, "--token", TOKEN], &[]);
-    assert!(out.starts_with("node 1 of cluster \"process-test\": Leader"), "{out}");
+    let out = wait_leading(
+        &["status", "-e", &at, "--ca", ca_path, "--token", TOKEN],
+        &[],
+    );
+    assert!(
+        out.starts_with("node 1 of cluster \"process-test\": Leader"),
+        "{out}"
+    );
 
     // --- The same from the environment.
     let env = [("TAVERN_CA", ca_path), ("TAVERN_TOKEN", TOKEN)];
@@ -95,8 +101,14 @@ fn a_tls_node_with_tokens_answers_only_the_operator_with_the_ca_and_the_token() 
     let other = other.to_str().expect("UTF-8 path");
     let (ok, _, err) = tavern(&["status", "-e", &at, "--ca", other, "--token", TOKEN], &[]);
     assert!(!ok);
-    assert!(err.contains(&format!("cannot reach a node at {at}")), "{err}");
-    assert!(err.contains("invalid peer certificate: UnknownIssuer"), "{err}");
+    assert!(
+        err.contains(&format!("cannot reach a node at {at}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("invalid peer certificate: UnknownIssuer"),
+        "{err}"
+    );
 
     // --- No TLS at all: no answer either.
     let (ok, out, _) = tavern(&["status", "-e", &at, "--token", TOKEN], &[]);
@@ -104,7 +116,10 @@ fn a_tls_node_with_tokens_answers_only_the_operator_with_the_ca_and_the_token() 
 
     // --- The node's log says TLS is on and does not warn.
     let log = node_log(&cluster);
-    assert!(log.contains(&format!("serving clients on {at} (TLS)")), "{log}");
+    assert!(
+        log.contains(&format!("serving clients on {at} (TLS)")),
+        "{log}"
+    );
     assert!(!log.contains("TLS is off"), "{log}");
 }
 
@@ -115,5 +130,8 @@ fn a_node_without_tls_warns_once_that_it_runs_in_the_clear() {
     wait_leading(&["status", "-e", &at], &[]);
     let log = node_log(&cluster);
     assert_eq!(log.matches("TLS is off").count(), 1, "{log}");
-    assert!(log.contains(&format!("serving clients on {at} (plain text)")), "{log}");
+    assert!(
+        log.contains(&format!("serving clients on {at} (plain text)")),
+        "{log}"
+    );
 }

@@ -539,7 +539,10 @@ fn security_settings_come_from_the_table_or_the_environment_and_print_back() {
     );
     let from_file = RawConfig::from_toml(&text, Path::new("node.toml")).expect("parses");
     let env = RawConfig::from_env([
-        ("TAVERN_CLIENT_TOKENS_FILE".to_string(), tokens.display().to_string()),
+        (
+            "TAVERN_CLIENT_TOKENS_FILE".to_string(),
+            tokens.display().to_string(),
+        ),
         ("TAVERN_CLIENT_CONCURRENCY_MAX".to_string(), "8".to_string()),
     ])
     .expect("env");

@@ -16,6 +16,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::security::{PeerChannel, PeerSecurity};
 use openraft::errors::{
     NetworkError, RPCError, ReplicationClosed, StreamingError, Timeout, Unreachable,
 };
@@ -27,7 +28,6 @@ use openraft::raft::{
 use openraft::{RPCTypes, RaftNetworkV2};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use crate::security::{PeerChannel, PeerSecurity};
 
 use super::pb::raft_internal_client::RaftInternalClient;
 use super::pb::{Envelope, RaftPayload, SnapshotChunk};

@@ -36,7 +36,7 @@ use subtle::ConstantTimeEq as _;
 use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
 
 pub use clients::{serve_clients, AUTHORIZATION_HEADER};
-pub use peer::{PeerCheck, PeerChannel, PeerSecurity, PeerStamp, CLUSTER_SECRET_HEADER};
+pub use peer::{PeerChannel, PeerCheck, PeerSecurity, PeerStamp, CLUSTER_SECRET_HEADER};
 
 use crate::config::NodeConfig;
 
@@ -283,8 +283,9 @@ impl Tokens {
             if token.is_empty() || token.starts_with(b"#") {
                 continue;
             }
-            check_visible(token, TOKEN_BYTES_MIN, TOKEN_BYTES_MAX)
-                .map_err(|reason| invalid(setting, path, format!("line {}: the token {reason}", n + 1)))?;
+            check_visible(token, TOKEN_BYTES_MIN, TOKEN_BYTES_MAX).map_err(|reason| {
+                invalid(setting, path, format!("line {}: the token {reason}", n + 1))
+            })?;
             digests.push(Sha256::digest(token).into());
         }
         if digests.is_empty() {

@@ -52,7 +52,11 @@ impl PeerSecurity {
 
     /// A lazily connected channel to a peer's `raft_addr` (`host:port`): `https` with the
     /// cluster's TLS when it is on.
-    pub fn channel(&self, raft_addr: &str, connect_timeout: Duration) -> Result<PeerChannel, String> {
+    pub fn channel(
+        &self,
+        raft_addr: &str,
+        connect_timeout: Duration,
+    ) -> Result<PeerChannel, String> {
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         let mut endpoint = Endpoint::from_shared(format!("{scheme}://{raft_addr}"))
             .map_err(|e| e.to_string())?
@@ -128,10 +132,14 @@ impl Interceptor for PeerCheck {
         };
         let why = match request.metadata().get(CLUSTER_SECRET_HEADER) {
             Some(v) if secret.matches(v.as_bytes()) => return Ok(request),
-            Some(_) => "the cluster secret of this raft message does not match this node's \
-                        (cluster_secret_file)",
-            None => "this node requires the cluster secret on every raft message, and this one \
-                     carried none (cluster_secret_file)",
+            Some(_) => {
+                "the cluster secret of this raft message does not match this node's \
+                        (cluster_secret_file)"
+            }
+            None => {
+                "this node requires the cluster secret on every raft message, and this one \
+                     carried none (cluster_secret_file)"
+            }
         };
         // Keyed by 0: the sender's node id is in the payload, which is not read before this.
         if self.warn.due(0) {

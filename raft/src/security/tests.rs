@@ -135,7 +135,10 @@ fn tls_files_are_parsed_at_load_and_a_wrong_one_is_named() {
     assert!(security.raft_server_tls().is_some() && security.client_server_tls().is_some());
     // Debug names the files, never the key.
     let debug = format!("{security:?}");
-    assert!(debug.contains("node1.key") && !debug.contains("PRIVATE"), "{debug}");
+    assert!(
+        debug.contains("node1.key") && !debug.contains("PRIVATE"),
+        "{debug}"
+    );
 
     // A key file holding a certificate, a CA file holding a key.
     let err = load(d, tls(&cert, &cert, &ca_path)).expect_err("no key");
