@@ -61,8 +61,8 @@ pub const HALTED: &str = "tavern_halted";
 
 /// Buckets of the seconds histograms: 50 µs to 10 s.
 pub const SECONDS_BUCKETS: &[f64] = &[
-    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-    0.5, 1.0, 2.5, 10.0,
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+    1.0, 2.5, 10.0,
 ];
 /// Buckets of the count histograms (entries per fsync): 1 to 4096.
 pub const COUNT_BUCKETS: &[f64] = &[
@@ -79,7 +79,10 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS_BUCKETS)
                 .and_then(|b| {
-                    b.set_buckets_for_metric(Matcher::Full(LOG_ENTRIES_PER_FSYNC.into()), COUNT_BUCKETS)
+                    b.set_buckets_for_metric(
+                        Matcher::Full(LOG_ENTRIES_PER_FSYNC.into()),
+                        COUNT_BUCKETS,
+                    )
                 });
             match builder.and_then(|b| b.install_recorder()) {
                 Ok(handle) => {
@@ -97,22 +100,61 @@ pub fn install() -> Option<&'static PrometheusHandle> {
 
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
-    describe_histogram!(LOG_FSYNC_SECONDS, Unit::Seconds, "seconds one log fsync took");
-    describe_histogram!(LOG_ENTRIES_PER_FSYNC, Unit::Count, "log entries made durable by one fsync");
-    describe_histogram!(APPLY_BATCH_SECONDS, Unit::Seconds, "seconds to apply one batch of committed entries");
+    describe_histogram!(
+        LOG_FSYNC_SECONDS,
+        Unit::Seconds,
+        "seconds one log fsync took"
+    );
+    describe_histogram!(
+        LOG_ENTRIES_PER_FSYNC,
+        Unit::Count,
+        "log entries made durable by one fsync"
+    );
+    describe_histogram!(
+        APPLY_BATCH_SECONDS,
+        Unit::Seconds,
+        "seconds to apply one batch of committed entries"
+    );
     describe_counter!(APPLIED_ENTRIES, Unit::Count, "entries applied by this node");
-    describe_histogram!(RPC_SECONDS, Unit::Seconds, "seconds a client RPC took in the node, by rpc and gRPC code");
-    describe_histogram!(SNAPSHOT_BUILD_SECONDS, Unit::Seconds, "seconds to build one snapshot");
-    describe_gauge!(SNAPSHOT_BYTES, Unit::Bytes, "size of the last snapshot built or installed");
-    describe_counter!(LEADER_CHANGES, Unit::Count, "times this node saw the leader change");
+    describe_histogram!(
+        RPC_SECONDS,
+        Unit::Seconds,
+        "seconds a client RPC took in the node, by rpc and gRPC code"
+    );
+    describe_histogram!(
+        SNAPSHOT_BUILD_SECONDS,
+        Unit::Seconds,
+        "seconds to build one snapshot"
+    );
+    describe_gauge!(
+        SNAPSHOT_BYTES,
+        Unit::Bytes,
+        "size of the last snapshot built or installed"
+    );
+    describe_counter!(
+        LEADER_CHANGES,
+        Unit::Count,
+        "times this node saw the leader change"
+    );
     describe_gauge!(TERM, "the current Raft term");
     describe_gauge!(IS_LEADER, "1 on the leader, 0 elsewhere");
     describe_gauge!(LAST_LOG_INDEX, "last log index (-1: empty)");
     describe_gauge!(COMMITTED_INDEX, "committed index (-1: none)");
     describe_gauge!(APPLIED_INDEX, "applied index (-1: none)");
-    describe_gauge!(FOLLOWER_LAG_ENTRIES, Unit::Count, "on the leader: entries each follower is behind");
-    describe_gauge!(MEMBERS, Unit::Count, "voters and learners in the membership");
-    describe_gauge!(HALTED, "1 while the state machine has halted after a fatal error");
+    describe_gauge!(
+        FOLLOWER_LAG_ENTRIES,
+        Unit::Count,
+        "on the leader: entries each follower is behind"
+    );
+    describe_gauge!(
+        MEMBERS,
+        Unit::Count,
+        "voters and learners in the membership"
+    );
+    describe_gauge!(
+        HALTED,
+        "1 while the state machine has halted after a fatal error"
+    );
 }
 
 /// The `node` label of `id`.

@@ -210,7 +210,10 @@ async fn the_status_page_shows_the_cluster_in_a_real_browser() {
         "title: {dom}"
     );
     assert!(dom.contains("<th>role</th><td>Leader</td>"), "{dom}");
-    assert!(dom.contains("id=\"ready\" class=\"ok\">ready: Leader"), "{dom}");
+    assert!(
+        dom.contains("id=\"ready\" class=\"ok\">ready: Leader"),
+        "{dom}"
+    );
     assert!(dom.contains("http-equiv=\"refresh\""), "{dom}");
     let member_rows = dom.matches("<td>voter</td>").count();
     assert_eq!(member_rows, 3, "three voters: {dom}");
@@ -226,7 +229,10 @@ async fn the_status_page_shows_the_cluster_in_a_real_browser() {
         &format!("http://127.0.0.1:{}/", ports[&follower]),
     );
     assert!(dom.contains("<th>role</th><td>Follower</td>"), "{dom}");
-    assert!(dom.contains(&format!("node {leader} at 127.0.0.1:")), "{dom}");
+    assert!(
+        dom.contains(&format!("node {leader} at 127.0.0.1:")),
+        "{dom}"
+    );
 
     // --- A screenshot renders (a PNG of some size); TAVERN_SCREENSHOT keeps it.
     let shots = tempfile::tempdir().expect("dir");
@@ -244,5 +250,9 @@ async fn the_status_page_shows_the_cluster_in_a_real_browser() {
     );
     let bytes = std::fs::read(&png).expect("the screenshot was written");
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
-    assert!(bytes.len() > 10_000, "a page, not a blank: {} bytes", bytes.len());
+    assert!(
+        bytes.len() > 10_000,
+        "a page, not a blank: {} bytes",
+        bytes.len()
+    );
 }

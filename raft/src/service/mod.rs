@@ -137,7 +137,9 @@ async fn timed<N: Node, T>(
     let started = std::time::Instant::now();
     let result = call.await;
     if let Some(id) = node.metrics_id() {
-        let code = result.as_ref().map_or_else(|s| s.code(), |_| tonic::Code::Ok);
+        let code = result
+            .as_ref()
+            .map_or_else(|s| s.code(), |_| tonic::Code::Ok);
         crate::metrics::record_rpc(id, rpc, code, started.elapsed());
     }
     result

@@ -41,7 +41,11 @@ pub fn render(
     match status {
         Ok(s) => node_section(&mut h, s),
         Err(e) => {
-            let _ = writeln!(h, "<p class=\"bad\">status unavailable: {}</p>", esc(&e.to_string()));
+            let _ = writeln!(
+                h,
+                "<p class=\"bad\">status unavailable: {}</p>",
+                esc(&e.to_string())
+            );
         }
     }
     if let Some(text) = metrics {
@@ -108,11 +112,22 @@ fn node_section(h: &mut String, s: &NodeStatus) {
             s.followers
                 .iter()
                 .find(|f| f.id == m.id)
-                .map(|f| last.saturating_sub(f.matched_index.map_or(0, |i| i + 1)).to_string())
+                .map(|f| {
+                    last.saturating_sub(f.matched_index.map_or(0, |i| i + 1))
+                        .to_string()
+                })
                 .unwrap_or_default()
         };
-        let me = if m.id == s.node_id { " (this node)" } else { "" };
-        let leads = if Some(m.id) == s.leader_id { " class=\"role-Leader\"" } else { "" };
+        let me = if m.id == s.node_id {
+            " (this node)"
+        } else {
+            ""
+        };
+        let leads = if Some(m.id) == s.leader_id {
+            " class=\"role-Leader\""
+        } else {
+            ""
+        };
         let _ = writeln!(
             h,
             "<tr><td{leads}>{}{me}</td><td>{kind}</td><td>{}</td><td>{}</td><td class=\"num\">{lag}</td></tr>",
@@ -152,18 +167,46 @@ fn metrics_section(h: &mut String, text: &str) {
         }
         format!("{:.3}", sum(&format!("{base}_sum"), &all) / count * scale)
     };
+    // Counts print as integers (a sum over no sample is -0.0 in floating point).
+    let int = |v: f64| format!("{}", v.max(0.0).round() as u64);
     let rpcs = sum("tavern_rpc_seconds_count", &all);
-    let failed = sum("tavern_rpc_seconds_count", &|l: &str| !l.contains("code=\"OK\""));
+    let failed = sum("tavern_rpc_seconds_count", &|l: &str| {
+        !l.contains("code=\"OK\"")
+    });
     let rows = [
-        ("client RPCs (failed)", format!("{rpcs} ({failed})")),
+        (
+            "client RPCs (failed)",
+            format!("{} ({})", int(rpcs), int(failed)),
+        ),
         ("mean RPC time, ms", mean("tavern_rpc_seconds", 1000.0)),
-        ("leader changes", sum("tavern_leader_changes_total", &all).to_string()),
-        ("log fsyncs", sum("tavern_log_fsync_seconds_count", &all).to_string()),
-        ("mean fsync time, ms", mean("tavern_log_fsync_seconds", 1000.0)),
-        ("mean entries per fsync", mean("tavern_log_entries_per_fsync", 1.0)),
-        ("entries applied", sum("tavern_applied_entries_total", &all).to_string()),
-        ("mean apply batch time, ms", mean("tavern_apply_batch_seconds", 1000.0)),
-        ("last snapshot, bytes", sum("tavern_snapshot_bytes", &all).to_string()),
+        (
+            "leader changes",
+            int(sum("tavern_leader_changes_total", &all)),
+        ),
+        (
+            "log fsyncs",
+            int(sum("tavern_log_fsync_seconds_count", &all)),
+        ),
+        (
+            "mean fsync time, ms",
+            mean("tavern_log_fsync_seconds", 1000.0),
+        ),
+        (
+            "mean entries per fsync",
+            mean("tavern_log_entries_per_fsync", 1.0),
+        ),
+        (
+            "entries applied",
+            int(sum("tavern_applied_entries_total", &all)),
+        ),
+        (
+            "mean apply batch time, ms",
+            mean("tavern_apply_batch_seconds", 1000.0),
+        ),
+        (
+            "last snapshot, bytes",
+            int(sum("tavern_snapshot_bytes", &all)),
+        ),
     ];
     let _ = writeln!(h, "<h2>Since start</h2>\n<table id=\"metrics\">");
     for (k, v) in rows {
@@ -215,8 +258,14 @@ mod tests {
             &Err("no leader & no quorum".into()),
             None,
         );
-        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
-        assert!(page.contains("not ready: no leader &amp; no quorum"), "{page}");
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page}"
+        );
+        assert!(
+            page.contains("not ready: no leader &amp; no quorum"),
+            "{page}"
+        );
         assert!(!page.contains("<script>"));
     }
 
@@ -226,9 +275,22 @@ mod tests {
                     tavern_rpc_seconds_count{node=\"1\",rpc=\"a\",code=\"UNAVAILABLE\"} 2\n\
                     tavern_rpc_seconds_sum{node=\"1\",rpc=\"a\",code=\"OK\"} 0.02\n\
                     tavern_leader_changes_total{node=\"1\"} 3\n";
-        let page = render(&Err(NodeError::Unavailable("x".into())), &Ok("ok".into()), Some(text));
-        assert!(page.contains("<th>client RPCs (failed)</th><td class=\"num\">10 (2)</td>"), "{page}");
-        assert!(page.contains("<th>mean RPC time, ms</th><td class=\"num\">2.000</td>"), "{page}");
-        assert!(page.contains("<th>leader changes</th><td class=\"num\">3</td>"), "{page}");
+        let page = render(
+            &Err(NodeError::Unavailable("x".into())),
+            &Ok("ok".into()),
+            Some(text),
+        );
+        assert!(
+            page.contains("<th>client RPCs (failed)</th><td class=\"num\">10 (2)</td>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<th>mean RPC time, ms</th><td class=\"num\">2.000</td>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<th>leader changes</th><td class=\"num\">3</td>"),
+            "{page}"
+        );
     }
 }
