@@ -243,7 +243,7 @@ async fn the_status_page_shows_the_cluster_in_a_real_browser() {
         &chromium,
         &[
             &format!("--screenshot={}", png.display()),
-            "--window-size=900,720",
+            "--window-size=900,1040",
             "--hide-scrollbars",
         ],
         &url,
