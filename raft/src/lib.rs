@@ -16,6 +16,7 @@ pub mod config;
 pub mod identity;
 pub mod network;
 pub mod node;
+pub mod reads;
 pub mod service;
 pub mod store;
 pub mod testnode;
