@@ -24,9 +24,9 @@ pub enum MailInput {
     /// A mail to this receiver (its id is known from the answer).
     Send { money: u32, items: BTreeSet<u32> },
     /// Take all the money of `mail`, once.
-    TakeMoney { mail: u64 },
+    TakeMoney { mail: u32 },
     /// Take one item of `mail`, once.
-    TakeItem { mail: u64, item: u32 },
+    TakeItem { mail: u32, item: u32 },
     /// The receiver's mails.
     List,
 }
@@ -34,13 +34,13 @@ pub enum MailInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailOutput {
     Sent {
-        mail: u64,
+        mail: u32,
     },
     MoneyTaken(u32),
     ItemTaken(u32),
     /// The state machine answered an error (nothing to take, no such mail...).
     Refused,
-    Listed(BTreeMap<u64, MailContents>),
+    Listed(BTreeMap<u32, MailContents>),
 }
 
 /// One receiver's mailbox: money and items are taken exactly once; a list shows each mail
@@ -52,7 +52,7 @@ pub enum MailOutput {
 pub struct Mailbox;
 
 impl Model for Mailbox {
-    type State = BTreeMap<u64, MailContents>;
+    type State = BTreeMap<u32, MailContents>;
     type Input = MailInput;
     type Output = MailOutput;
 
@@ -252,7 +252,7 @@ mod tests {
         guids.iter().copied().collect()
     }
 
-    fn listed(mails: &[(u64, u32, &[u32])]) -> MailOutput {
+    fn listed(mails: &[(u32, u32, &[u32])]) -> MailOutput {
         MailOutput::Listed(
             mails
                 .iter()
@@ -269,7 +269,7 @@ mod tests {
         )
     }
 
-    fn send(t: u64, money: u32, it: &[u32], mail: u64) -> Operation<MailInput, MailOutput> {
+    fn send(t: u64, money: u32, it: &[u32], mail: u32) -> Operation<MailInput, MailOutput> {
         Operation::done(
             0,
             t,
