@@ -29,11 +29,13 @@
 
 mod leadership;
 mod membership;
+mod promotion;
 
 pub use self::leadership::{HANDOVER_ACK_HEARTBEATS, TRANSFER_WAIT_ELECTION_TIMEOUTS};
 pub use self::membership::{
     MembershipError, MembershipView, CAUGHT_UP_LAG_ENTRIES, REACHABLE_ELECTION_TIMEOUTS,
 };
+pub use self::promotion::AUTO_PROMOTE_CHECK_MS;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -161,6 +163,8 @@ struct Inner {
     /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
     /// across an `.await`.
     server: Mutex<Option<RaftServer>>,
+    /// The automatic promotion task (`auto_promote_learners`); taken by `shutdown`.
+    promoter: Mutex<Option<promotion::Promoter>>,
 }
 
 /// The internal Raft service's task and the sender that stops it.
@@ -233,8 +237,17 @@ impl TavernNode {
                 reads,
                 last_stamp_ms: AtomicU64::new(0),
                 server: Mutex::new(Some((stop_tx, server))),
+                promoter: Mutex::new(None),
             }),
         };
+        if config.auto_promote_learners {
+            let promoter = promotion::spawn(&node.inner);
+            *node
+                .inner
+                .promoter
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(promoter);
+        }
         node.bootstrap().await?;
         Ok(node)
     }
@@ -282,6 +295,14 @@ impl TavernNode {
     /// wait an election timeout for a new leader. It returns once openraft has let go of the
     /// store (bounded); the store closes once every clone of this node is dropped.
     pub async fn shutdown(&self) -> Result<(), String> {
+        let promoter = self
+            .inner
+            .promoter
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let request_timeout = Duration::from_millis(self.inner.config.request_timeout_ms);
+        promotion::stop(promoter, request_timeout).await;
         self.hand_over_leadership().await;
         let server = self
             .inner
