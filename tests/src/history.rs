@@ -103,13 +103,16 @@ impl<K> Verdict<K> {
     }
 }
 
+/// One entity's operations.
+type EntityOps<'a, M> = Vec<&'a Operation<<M as Model>::Input, <M as Model>::Output>>;
+
 /// Checks every entity of `history` against `model`; the first entity that fails decides.
 pub fn check<M, K>(model: &M, history: &History<K, M::Input, M::Output>) -> Verdict<K>
 where
     M: Model,
     K: Ord + Clone + Debug,
 {
-    let mut by_entity: BTreeMap<&K, Vec<&Operation<M::Input, M::Output>>> = BTreeMap::new();
+    let mut by_entity: BTreeMap<&K, EntityOps<'_, M>> = BTreeMap::new();
     for (k, op) in history {
         by_entity.entry(k).or_default().push(op);
     }

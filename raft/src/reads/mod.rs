@@ -108,6 +108,9 @@ impl Reads {
     }
 }
 
+/// A lazy client per leader node, with the raft address it was made for.
+type LeaderClients = BTreeMap<NodeId, (String, RaftInternalClient<Channel>)>;
+
 /// What one round needs; cloned into each round's future.
 #[derive(Debug, Clone)]
 struct Round {
@@ -116,7 +119,7 @@ struct Round {
     timeout: Duration,
     connect_timeout: Duration,
     /// A lazy channel per leader, with the raft address it was made for.
-    leaders: std::sync::Arc<Mutex<BTreeMap<NodeId, (String, RaftInternalClient<Channel>)>>>,
+    leaders: std::sync::Arc<Mutex<LeaderClients>>,
 }
 
 impl Round {
