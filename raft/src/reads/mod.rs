@@ -36,6 +36,10 @@ use crate::network::{decode, encode};
 use crate::types::{NodeId, Raft};
 pub use coalesce::{Coalescer, COALESCE_QUEUE_MAX};
 
+/// A read waits for its read index at most this many round timeouts (`request_timeout_ms`):
+/// the round in flight when it arrived, then its own.
+pub const READ_INDEX_WAIT_ROUNDS: u32 = 2;
+
 /// The leader's answer to a follower's `ReadIndex` request (in the payload, postcard behind
 /// `RAFT_WIRE_VERSION`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,11 +91,12 @@ impl Reads {
         let after_ms = u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX);
         // The round is bounded by `timeout`; this bound also covers the wait for a slot and
         // for the round in flight.
-        match tokio::time::timeout(self.timeout * 2, self.coalescer.next_round()).await {
+        let wait = self.timeout.saturating_mul(READ_INDEX_WAIT_ROUNDS);
+        match tokio::time::timeout(wait, self.coalescer.next_round()).await {
             Ok(Some(outcome)) => outcome,
             Ok(None) => Err(NodeError::Unavailable("the node is stopping".into())),
             Err(_) => Err(NodeError::Timeout {
-                after_ms: after_ms.saturating_mul(2),
+                after_ms: after_ms.saturating_mul(u64::from(READ_INDEX_WAIT_ROUNDS)),
             }),
         }
     }
