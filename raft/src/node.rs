@@ -165,6 +165,8 @@ struct Inner {
     server: Mutex<Option<RaftServer>>,
     /// The automatic promotion task (`auto_promote_learners`); taken by `shutdown`.
     promoter: Mutex<Option<promotion::Promoter>>,
+    /// Counts leader changes for `/metrics`; aborted by `shutdown`.
+    leader_watch: JoinHandle<()>,
 }
 
 /// The internal Raft service's task and the sender that stops it.
@@ -193,9 +195,11 @@ impl TavernNode {
             Duration::from_millis(c.snapshot.timeout_ms),
             c.snapshot.chunk_bytes,
         );
+        crate::metrics::install();
         let raft = openraft::Raft::new(id, raft_config, network, log, sm)
             .await
             .map_err(|e| StartError::Raft(e.to_string()))?;
+        let leader_watch = crate::metrics::spawn_leader_watch(id, &raft);
 
         let freshness = Arc::new(Freshness::default());
         let reads = Arc::new(Reads::spawn(
@@ -238,6 +242,7 @@ impl TavernNode {
                 last_stamp_ms: AtomicU64::new(0),
                 server: Mutex::new(Some((stop_tx, server))),
                 promoter: Mutex::new(None),
+                leader_watch,
             }),
         };
         if config.auto_promote_learners {
@@ -330,6 +335,7 @@ impl TavernNode {
         };
         self.inner.reads.stop();
         let raft = self.inner.raft.shutdown().await.map_err(|e| e.to_string());
+        self.inner.leader_watch.abort();
         self.wait_store_released().await;
         served.and(raft)
     }
@@ -420,6 +426,10 @@ impl TavernNode {
 }
 
 impl Node for TavernNode {
+    fn metrics_id(&self) -> Option<u64> {
+        Some(self.inner.id)
+    }
+
     #[tracing::instrument(
         name = "write",
         skip_all,
