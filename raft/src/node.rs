@@ -24,9 +24,11 @@
 //! `node/membership.rs`; `shutdown` on a leader first hands leadership to the most caught-up
 //! voter (`node/leadership.rs`).
 
+mod backup;
 mod leadership;
 mod membership;
 
+pub use self::backup::{BACKUP_STOP_WAIT, BACKUP_SUFFIX, SAVE_CHUNKS_IN_FLIGHT};
 pub use self::leadership::{HANDOVER_ACK_HEARTBEATS, TRANSFER_WAIT_ELECTION_TIMEOUTS};
 pub use self::membership::{
     MembershipError, MembershipView, CAUGHT_UP_LAG_ENTRIES, REACHABLE_ELECTION_TIMEOUTS,
@@ -155,6 +157,8 @@ struct Inner {
     /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
     /// across an `.await`.
     server: Mutex<Option<RaftServer>>,
+    /// The scheduled backups' task, if the config asks for backups; taken by `shutdown`.
+    backups: Mutex<Option<backup::BackupTask>>,
 }
 
 /// The internal Raft service's task and the sender that stops it.
@@ -219,9 +223,12 @@ impl TavernNode {
                 freshness,
                 last_stamp_ms: AtomicU64::new(0),
                 server: Mutex::new(Some((stop_tx, server))),
+                backups: Mutex::new(None),
             }),
         };
         node.bootstrap().await?;
+        let backups = node.start_backups();
+        *node.inner.backups.lock().unwrap_or_else(|p| p.into_inner()) = backups;
         Ok(node)
     }
 
@@ -268,6 +275,13 @@ impl TavernNode {
     /// wait an election timeout for a new leader. It returns once openraft has let go of the
     /// store (bounded); the store closes once every clone of this node is dropped.
     pub async fn shutdown(&self) -> Result<(), String> {
+        let backups = self
+            .inner
+            .backups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        backup::stop(backups).await;
         self.hand_over_leadership().await;
         let server = self
             .inner

@@ -91,6 +91,15 @@ pub struct ServeArgs {
     /// Serve LEASE reads on the leader (true or false).
     #[arg(long)]
     read_lease: Option<bool>,
+    /// Directory of the node's scheduled backups (none: no scheduled backups).
+    #[arg(long)]
+    backup_dir: Option<PathBuf>,
+    /// Seconds between two scheduled backups (skipped when nothing changed).
+    #[arg(long)]
+    backup_interval_s: Option<u64>,
+    /// How many scheduled backups to keep.
+    #[arg(long)]
+    backup_keep: Option<usize>,
 }
 
 /// `--peers`, parsed.
@@ -123,6 +132,9 @@ impl ServeArgs {
             snapshot_timeout_ms: self.snapshot_timeout_ms,
             request_bytes_max: self.request_bytes_max,
             read_lease: self.read_lease,
+            backup_dir: self.backup_dir.clone(),
+            backup_interval_s: self.backup_interval_s,
+            backup_keep: self.backup_keep,
         }
     }
 

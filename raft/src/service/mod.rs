@@ -49,7 +49,7 @@ mod health;
 
 pub use health::{health_routes, serve_health, READY_APPLY_LAG_MAX};
 
-pub use admin::Admin;
+pub use admin::{Admin, SnapshotStream};
 
 /// What the services enforce on every call, from the node config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
