@@ -29,7 +29,7 @@
 //! read side the node serves queries from.
 
 pub(crate) mod backup;
-pub(crate) mod digest;
+pub mod digest;
 mod identity_record;
 mod log;
 pub mod node_ids;
