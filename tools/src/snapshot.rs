@@ -44,13 +44,9 @@ pub enum SnapshotCommand {
     /// the last log id, the membership and a SHA-256 of everything.
     Save(SaveArgs),
     /// Prints what a snapshot file holds (header, entity counts, state digest) and checks it.
-    Inspect {
-        file: PathBuf,
-    },
+    Inspect { file: PathBuf },
     /// Reads the whole file and checks it; exit 1 naming what is damaged.
-    Verify {
-        file: PathBuf,
-    },
+    Verify { file: PathBuf },
     /// Builds the data directories of a new cluster from a snapshot file.
     Restore(RestoreArgs),
 }
@@ -80,7 +76,11 @@ pub struct SaveArgs {
     timeout_ms: u64,
 }
 
-pub fn run(cmd: &SnapshotCommand, out: &mut impl Write, err: &mut impl Write) -> anyhow::Result<ExitCode> {
+pub fn run(
+    cmd: &SnapshotCommand,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     match cmd {
         SnapshotCommand::Save(args) => save(args, out, err),
         SnapshotCommand::Inspect { file } => inspect(file, out, err),
@@ -98,7 +98,8 @@ async fn status_of(addr: &str) -> anyhow::Result<NodeStatus> {
         .await
         .with_context(|| format!("status of the node at {addr}"))?
         .into_inner();
-    NodeStatus::try_from(s).map_err(|e| anyhow::anyhow!("the node at {addr} sent a bad status: {e}"))
+    NodeStatus::try_from(s)
+        .map_err(|e| anyhow::anyhow!("the node at {addr} sent a bad status: {e}"))
 }
 
 /// The node to save from, as (id, client address, role); see `SaveArgs`.
@@ -131,14 +132,21 @@ async fn pick_node(args: &SaveArgs, err: &mut impl Write) -> anyhow::Result<(u64
     match best {
         Some((id, _, addr)) => Ok((id, addr)),
         None => {
-            writeln!(err, "no follower answered; saving from node {} ({:?})", here.node_id, here.role)?;
+            writeln!(
+                err,
+                "no follower answered; saving from node {} ({:?})",
+                here.node_id, here.role
+            )?;
             Ok((here.node_id, args.endpoint.clone()))
         }
     }
 }
 
 fn partial_path(output: &Path) -> PathBuf {
-    let mut name = output.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = output
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".partial");
     output.with_file_name(name)
 }
@@ -180,7 +188,13 @@ fn save(args: &SaveArgs, out: &mut impl Write, err: &mut impl Write) -> anyhow::
     };
     fs::rename(&partial, &args.output)
         .and_then(|()| sync_parent(&args.output))
-        .with_context(|| format!("renaming {} to {}", partial.display(), args.output.display()))?;
+        .with_context(|| {
+            format!(
+                "renaming {} to {}",
+                partial.display(),
+                args.output.display()
+            )
+        })?;
     writeln!(
         out,
         "saved {}: cluster {:?}, node {}, last log {}, {} records, {} bytes",
@@ -214,7 +228,9 @@ async fn stream_to(addr: &str, chunk_bytes: u32, path: &Path) -> anyhow::Result<
         .await
         .with_context(|| format!("the snapshot stream from {addr}"))?
         .context("the node ended the stream before saying what it sends")?;
-    let info = first.info.context("the node's first message has no snapshot info")?;
+    let info = first
+        .info
+        .context("the node's first message has no snapshot info")?;
     let bar = indicatif::ProgressBar::new(info.bytes);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -233,7 +249,10 @@ async fn stream_to(addr: &str, chunk_bytes: u32, path: &Path) -> anyhow::Result<
     {
         received += msg.data.len() as u64;
         if received > info.bytes {
-            bail!("the node sent more than the {} bytes it announced", info.bytes);
+            bail!(
+                "the node sent more than the {} bytes it announced",
+                info.bytes
+            );
         }
         file.write_all(&msg.data)
             .with_context(|| format!("writing {}", path.display()))?;

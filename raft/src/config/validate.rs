@@ -105,7 +105,9 @@ fn check_backup(v: &mut Problems, raw: &RawConfig) -> Option<BackupPolicy> {
     }
     let keep = raw.backup_keep.unwrap_or(BACKUP_KEEP_DEFAULT);
     if !(1..=BACKUP_KEEP_MAX).contains(&keep) {
-        v.push(format!("backup_keep ({keep}) must be from 1 to {BACKUP_KEEP_MAX}"));
+        v.push(format!(
+            "backup_keep ({keep}) must be from 1 to {BACKUP_KEEP_MAX}"
+        ));
     }
     Some(BackupPolicy {
         dir,

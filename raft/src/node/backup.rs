@@ -173,7 +173,8 @@ async fn run_schedule(
             tracing::debug!(applied = ?applied, "scheduled backup skipped: nothing applied since the last one");
             continue;
         }
-        let (reader, dir, cluster, keep) = (reader.clone(), dir.clone(), cluster.clone(), policy.keep);
+        let (reader, dir, cluster, keep) =
+            (reader.clone(), dir.clone(), cluster.clone(), policy.keep);
         let written =
             tokio::task::spawn_blocking(move || write_backup(&reader, &dir, &cluster, keep)).await;
         match written {
@@ -181,7 +182,9 @@ async fn run_schedule(
                 tracing::info!(path = %path.display(), applied = ?index, "scheduled backup written");
                 last = index;
             }
-            Ok(Err(e)) => tracing::error!(error = %e, "scheduled backup failed; trying again next interval"),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "scheduled backup failed; trying again next interval")
+            }
             Err(e) => tracing::error!(error = %e, "scheduled backup task failed"),
         }
     }
@@ -191,9 +194,7 @@ async fn run_schedule(
 fn backup_index(name: &str, cluster: &str) -> Option<u64> {
     let rest = name.strip_prefix(cluster)?.strip_prefix('-')?;
     let digits = rest.strip_suffix(BACKUP_SUFFIX)?;
-    (digits.len() == 20)
-        .then(|| digits.parse().ok())
-        .flatten()
+    (digits.len() == 20).then(|| digits.parse().ok()).flatten()
 }
 
 fn backup_name(cluster: &str, index: u64) -> String {

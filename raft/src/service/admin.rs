@@ -249,7 +249,9 @@ impl<A: Admin> AdminService for AdminSvc<A> {
                 "writing the snapshot failed: {why}"
             ))),
         });
-        Ok(Response::new(Box::pin(stream::once(async { Ok(first) }).chain(rest))))
+        Ok(Response::new(Box::pin(
+            stream::once(async { Ok(first) }).chain(rest),
+        )))
     }
 
     async fn status(

@@ -182,7 +182,8 @@ impl LogStore {
         let meta = cf(&self.db, CF_RAFT_META)?;
         let mut opts = WriteOptions::default();
         opts.set_sync(true);
-        self.db.put_cf_opt(&meta, KEY_VOTE, encode_meta(vote), &opts)?;
+        self.db
+            .put_cf_opt(&meta, KEY_VOTE, encode_meta(vote), &opts)?;
         Ok(())
     }
 }

@@ -33,9 +33,9 @@ pub mod digest;
 mod identity_record;
 mod log;
 pub mod node_ids;
-pub mod restore;
 #[cfg(test)]
 mod open_tests;
+pub mod restore;
 mod sm_snapshot;
 pub mod snapshot;
 mod state;

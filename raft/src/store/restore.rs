@@ -122,8 +122,8 @@ fn fill(
         return Err(RestoreError::Empty(backup.to_path_buf()));
     };
     let ids: BTreeSet<NodeId> = voters.keys().copied().collect();
-    let membership =
-        Membership::new(vec![ids], voters.clone()).map_err(|e| RestoreError::Membership(e.to_string()))?;
+    let membership = Membership::new(vec![ids], voters.clone())
+        .map_err(|e| RestoreError::Membership(e.to_string()))?;
     let meta = SnapshotMeta {
         last_log_id: Some(last_log_id),
         last_membership: StoredMembership::new(Some(last_log_id), membership),
@@ -136,7 +136,8 @@ fn fill(
     let mut w = SnapshotWriter::new(out, &identity.cluster_id, &meta)
         .map_err(|e| store_err(data_dir, e.into()))?;
     while let Some((k, v)) = reader.next_record().map_err(bad)? {
-        w.record(&k, &v).map_err(|e| store_err(data_dir, e.into()))?;
+        w.record(&k, &v)
+            .map_err(|e| store_err(data_dir, e.into()))?;
     }
     let (out, records) = w.finish().map_err(|e| store_err(data_dir, e.into()))?;
     let out = out
@@ -150,7 +151,8 @@ fn fill(
 
     let (log, sm) = super::open(data_dir, identity).map_err(|e| store_err(data_dir, e))?;
     let term = last_log_id.committed_leader_id().term;
-    let leader = openraft::alias::LeaderIdOf::<crate::types::TypeConfig>::new(term, identity.node_id);
+    let leader =
+        openraft::alias::LeaderIdOf::<crate::types::TypeConfig>::new(term, identity.node_id);
     let vote = Vote::from_leader_id(leader, false);
     log.write_vote(&vote).map_err(|e| store_err(data_dir, e))?;
     drop((log, sm));

@@ -50,11 +50,19 @@ pub enum Damage {
     Open(std::io::Error),
     Header(SnapshotError),
     /// The file ends inside record `record` (1-based), or before its end marker.
-    Truncated { records_read: u64 },
+    Truncated {
+        records_read: u64,
+    },
     /// Record `n` (1-based) does not decode.
-    Record { n: u64, why: String },
+    Record {
+        n: u64,
+        why: String,
+    },
     Checksum,
-    Count { said: u64, found: u64 },
+    Count {
+        said: u64,
+        found: u64,
+    },
     Trailing,
     /// Several problems, in file order.
     Many(Vec<Damage>),
@@ -202,7 +210,10 @@ fn print_summary(path: &Path, s: &Summary, out: &mut impl Write) -> std::io::Res
         if ids.is_empty() {
             "none".into()
         } else {
-            ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+            ids.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     };
     writeln!(
@@ -247,7 +258,11 @@ fn print_summary(path: &Path, s: &Summary, out: &mut impl Write) -> std::io::Res
 }
 
 /// `tavern snapshot inspect FILE`.
-pub fn inspect(path: &Path, out: &mut impl Write, err: &mut impl Write) -> anyhow::Result<ExitCode> {
+pub fn inspect(
+    path: &Path,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     match check(path) {
         Ok(s) => {
             print_summary(path, &s, out)?;
@@ -260,8 +275,16 @@ pub fn inspect(path: &Path, out: &mut impl Write, err: &mut impl Write) -> anyho
                 if let Ok(r) = SnapshotReader::new(BufReader::new(file)) {
                     writeln!(out, "file: {}", path.display())?;
                     writeln!(out, "format version: {}", r.version())?;
-                    writeln!(out, "cluster id: {}", r.cluster_id().unwrap_or("(not recorded)"))?;
-                    writeln!(out, "last log id: {}", log_id_text(r.meta().last_log_id.as_ref()))?;
+                    writeln!(
+                        out,
+                        "cluster id: {}",
+                        r.cluster_id().unwrap_or("(not recorded)")
+                    )?;
+                    writeln!(
+                        out,
+                        "last log id: {}",
+                        log_id_text(r.meta().last_log_id.as_ref())
+                    )?;
                 }
             }
             writeln!(err, "{}: DAMAGED: {damage}", path.display())?;

@@ -39,7 +39,11 @@ pub struct RestoreArgs {
     #[arg(long)]
     cluster_id: String,
     /// A voter of the new cluster: ID=RAFT_ADDR/CLIENT_ADDR (repeat, or comma-separate).
-    #[arg(long = "node", required = true, value_name = "ID=RAFT_ADDR/CLIENT_ADDR")]
+    #[arg(
+        long = "node",
+        required = true,
+        value_name = "ID=RAFT_ADDR/CLIENT_ADDR"
+    )]
     nodes: Vec<String>,
     /// Where the nodes' directories go: <DIR>/node<ID>/ (data) and <DIR>/node<ID>.toml
     /// (config).
@@ -145,7 +149,11 @@ pub fn restore(
         log_id_text(summary.last_log_id.as_ref()),
         summary.records,
         args.cluster_id,
-        voters.keys().map(u64::to_string).collect::<Vec<_>>().join(", ")
+        voters
+            .keys()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     )?;
     for (id, data_dir, config_file, config) in plan {
         let identity = Identity::new(args.cluster_id.clone(), id);
