@@ -584,7 +584,19 @@ async fn the_node_writes_scheduled_backups_keeps_two_and_skips_them_when_idle() 
     let o = run(args(&["snapshot", "verify", &newest.display().to_string()])).await;
     assert!(o.status.success(), "{}", text(&o));
 
-    // Nothing applied: three intervals pass without a new file.
+    // Nothing applied: three intervals pass without a new file, and none rewritten.
+    let modified = |names: &[String]| -> Vec<std::time::SystemTime> {
+        names
+            .iter()
+            .map(|n| {
+                std::fs::metadata(dir.join(n))
+                    .and_then(|m| m.modified())
+                    .expect("a backup's modification time")
+            })
+            .collect()
+    };
+    let before = modified(&kept);
     tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
     assert_eq!(backups(), kept, "no backup while idle");
+    assert_eq!(modified(&kept), before, "no backup rewritten while idle");
 }
