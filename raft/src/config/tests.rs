@@ -85,6 +85,7 @@ fn a_minimal_file_validates_with_the_defaults() {
             },
             request_bytes_max: REQUEST_BYTES_MAX_DEFAULT,
             read_lease: false,
+            backup: None,
         }
     );
 }
@@ -548,18 +549,18 @@ fn backup_settings_are_checked_and_need_a_directory() {
         backup_keep: Some(2),
         ..base()
     };
-    let problems = problems(raw);
+    let found = problems(raw);
     assert!(
-        problems
+        found
             .iter()
             .any(|p| p.contains("backup_interval_s (60) is set but backup_dir is not")),
-        "{problems:?}"
+        "{found:?}"
     );
     assert!(
-        problems
+        found
             .iter()
             .any(|p| p.contains("backup_keep (2) is set but backup_dir is not")),
-        "{problems:?}"
+        "{found:?}"
     );
 
     let raw = RawConfig {
@@ -568,17 +569,17 @@ fn backup_settings_are_checked_and_need_a_directory() {
         backup_keep: Some(0),
         ..base()
     };
-    let problems = problems(raw);
+    let found = problems(raw);
     assert!(
-        problems
+        found
             .iter()
             .any(|p| p == "backup_interval_s (0) must be from 1 to 604800 (seconds)"),
-        "{problems:?}"
+        "{found:?}"
     );
     assert!(
-        problems
+        found
             .iter()
             .any(|p| p == "backup_keep (0) must be from 1 to 10000"),
-        "{problems:?}"
+        "{found:?}"
     );
 }
