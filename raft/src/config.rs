@@ -30,6 +30,7 @@
 //! | `snapshot_timeout_ms` | 600000 | bound on sending one whole snapshot to a follower |
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
+//! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
 //! | `backup_dir` | none (no scheduled backups) | directory the node writes its scheduled backups to (snapshot files, `tavern snapshot inspect` reads them) |
 //! | `backup_interval_s` | 3600 | seconds between two scheduled backups, 1 to 604800 (a week); a backup is skipped when nothing was applied since the last one |
 //! | `backup_keep` | 24 | how many scheduled backups to keep, 1 to 10000; older ones are removed after each new one |
@@ -74,6 +75,7 @@ pub const SETTINGS: &[&str] = &[
     "snapshot_timeout_ms",
     "request_bytes_max",
     "read_lease",
+    "auto_promote_learners",
     "backup_dir",
     "backup_interval_s",
     "backup_keep",
@@ -181,6 +183,7 @@ pub struct RawConfig {
     pub request_bytes_max: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_lease: Option<bool>,
+    pub auto_promote_learners: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,6 +240,8 @@ pub struct NodeConfig {
     pub snapshot: SnapshotPolicy,
     pub request_bytes_max: usize,
     pub read_lease: bool,
+    /// Promote caught-up learners automatically (on the leader; `node/promotion.rs`).
+    pub auto_promote_learners: bool,
     /// `None`: no scheduled backups.
     pub backup: Option<BackupPolicy>,
 }
@@ -310,6 +315,7 @@ impl RawConfig {
             "snapshot_timeout_ms" => self.snapshot_timeout_ms = num(value)?,
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
+            "auto_promote_learners" => self.auto_promote_learners = num(value)?,
             "backup_dir" => self.backup_dir = Some(PathBuf::from(value)),
             "backup_interval_s" => self.backup_interval_s = num(value)?,
             "backup_keep" => self.backup_keep = num(value)?,
@@ -342,6 +348,7 @@ impl RawConfig {
             snapshot_timeout_ms: self.snapshot_timeout_ms.or(base.snapshot_timeout_ms),
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
+            auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
             backup_dir: self.backup_dir.or(base.backup_dir),
             backup_interval_s: self.backup_interval_s.or(base.backup_interval_s),
             backup_keep: self.backup_keep.or(base.backup_keep),
@@ -419,6 +426,7 @@ impl NodeConfig {
             snapshot_timeout_ms: Some(self.snapshot.timeout_ms),
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
+            auto_promote_learners: Some(self.auto_promote_learners),
             backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
             backup_interval_s: self.backup.as_ref().map(|b| b.interval_s),
             backup_keep: self.backup.as_ref().map(|b| b.keep),

@@ -431,7 +431,12 @@ mod tests {
     fn a_snapshot_reads_back_what_was_written() {
         let bytes = write(&[(b"a", b"1"), (b"bb", b""), (b"c", b"333")]);
         assert_eq!(
-            file_bytes("test", &meta(), record_bytes(1, 1) + record_bytes(2, 0) + record_bytes(1, 3)).expect("size"),
+            file_bytes(
+                "test",
+                &meta(),
+                record_bytes(1, 1) + record_bytes(2, 0) + record_bytes(1, 3)
+            )
+            .expect("size"),
             bytes.len() as u64,
             "the size announced before writing is the size written"
         );
