@@ -158,3 +158,99 @@ fn fill(
     drop((log, sm));
     Ok(Restored { meta, records })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::LogId;
+    use openraft::vote::RaftLeaderId;
+
+    fn member(port: u16) -> Member {
+        Member {
+            raft_addr: format!("127.0.0.1:{port}"),
+            client_addr: format!("127.0.0.1:{}", port + 100),
+        }
+    }
+
+    /// A backup of cluster "old" at T3-N1.42 with two records.
+    fn backup(dir: &Path) -> PathBuf {
+        let leader = openraft::alias::LeaderIdOf::<crate::types::TypeConfig>::new(3, 1);
+        let log_id = LogId::new(leader.to_committed(), 42);
+        let meta = SnapshotMeta {
+            last_log_id: Some(log_id),
+            last_membership: StoredMembership::new(
+                Some(log_id),
+                Membership::new_with_defaults(vec![BTreeSet::from([1])], []),
+            ),
+        };
+        let path = dir.join("old.tsnap");
+        let out = file::create(&path).expect("create");
+        let mut w = SnapshotWriter::new(out, "old", &meta).expect("writer");
+        w.record(b"\x10a", b"\x01one").expect("record");
+        w.record(b"\x11b", b"\x01two").expect("record");
+        w.finish().expect("finish");
+        path
+    }
+
+    #[test]
+    fn a_restored_directory_holds_the_records_under_the_new_identity_and_membership() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let file = backup(tmp.path());
+        let data = tmp.path().join("node2");
+        let identity = Identity::new("new", 2);
+        let voters = BTreeMap::from([(2, member(7102)), (5, member(7105))]);
+        let restored = restore(&file, &data, &identity, &voters).expect("restore");
+        assert_eq!(restored.records, 2);
+        assert_eq!(
+            restored
+                .meta
+                .last_membership
+                .membership()
+                .voter_ids()
+                .collect::<Vec<_>>(),
+            vec![2, 5]
+        );
+        let current = super::super::snapshot_dir(&data).join(CURRENT_SNAPSHOT);
+        let reader = SnapshotReader::new(BufReader::new(File::open(&current).expect("open")))
+            .expect("the restored snapshot reads");
+        assert_eq!(reader.cluster_id(), Some("new"));
+        assert_eq!(reader.meta(), &restored.meta);
+        // The identity is stamped: the old cluster's identity is refused at open.
+        assert!(matches!(
+            super::super::open(&data, &Identity::new("old", 2)),
+            Err(StoreError::Identity { .. })
+        ));
+        // A second restore into the same directory is refused.
+        assert!(matches!(
+            restore(&file, &data, &identity, &voters),
+            Err(RestoreError::NotEmpty(_))
+        ));
+    }
+
+    #[test]
+    fn a_damaged_backup_leaves_no_directory_behind() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let file = backup(tmp.path());
+        let mut bytes = fs::read(&file).expect("read");
+        let at = bytes.len() - 32 - 9 - 1; // the last value's last byte
+        bytes[at] ^= 0x01;
+        fs::write(&file, &bytes).expect("write");
+        let data = tmp.path().join("node1");
+        let voters = BTreeMap::from([(1, member(7101))]);
+        let e = restore(&file, &data, &Identity::new("new", 1), &voters).expect_err("refused");
+        assert!(
+            matches!(
+                e,
+                RestoreError::Backup {
+                    source: SnapshotError::Checksum,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(!data.exists(), "nothing of the restore is left");
+        // A node that is not a voter is refused before anything.
+        let e = restore(&file, &data, &Identity::new("new", 9), &voters).expect_err("refused");
+        assert!(matches!(e, RestoreError::Membership(_)), "{e}");
+    }
+}
