@@ -172,18 +172,23 @@ pub fn endpoint(uri: &str, options: &ClientOptions) -> Result<Endpoint, Error> {
         .connect_timeout(options.connect_timeout)
         .timeout(options.attempt_timeout);
     if let Some(tls) = &options.tls {
-        let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&tls.ca_pem));
-        if let Some(domain) = &tls.domain {
-            config = config.domain_name(domain.clone());
-        }
-        if let Some(id) = &tls.identity {
-            config = config.identity(Identity::from_pem(&id.cert_pem, &id.key_pem));
-        }
         endpoint = endpoint
-            .tls_config(config)
+            .tls_config(tls_config(tls))
             .map_err(|e| bad(format!("TLS: {e}")))?;
     }
     Ok(endpoint)
+}
+
+/// tonic's client TLS config for `tls`.
+pub fn tls_config(tls: &TlsOptions) -> ClientTlsConfig {
+    let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&tls.ca_pem));
+    if let Some(domain) = &tls.domain {
+        config = config.domain_name(domain.clone());
+    }
+    if let Some(id) = &tls.identity {
+        config = config.identity(Identity::from_pem(&id.cert_pem, &id.key_pem));
+    }
+    config
 }
 
 /// The interceptor adding the token of `options` (if any) to every call.

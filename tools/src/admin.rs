@@ -87,13 +87,26 @@ pub enum LeaderCommand {
     },
 }
 
-async fn client(addr: &str, at: &Endpoint) -> anyhow::Result<AdminServiceClient<Transport>> {
-    let uri = format!("http://{addr}");
-    let options = at.security.options()?;
-    let channel = security::endpoint(&uri, &options)
+pub(crate) async fn client(
+    addr: &str,
+    flags: &crate::security::ClientFlags,
+) -> anyhow::Result<AdminServiceClient<Transport>> {
+    let options = flags.options()?;
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let uri = format!("{scheme}://{addr}");
+    let mut endpoint = tonic::transport::Endpoint::from_shared(uri.clone())
         .with_context(|| format!("{addr:?} is not host:port"))?
-        .connect_timeout(std::time::Duration::from_millis(CONNECT_TIMEOUT_MS))
-        .timeout(std::time::Duration::from_millis(at.timeout_ms))
+        .connect_timeout(std::time::Duration::from_millis(CONNECT_TIMEOUT_MS));
+    if let Some(tls) = &options.tls {
+        endpoint = endpoint
+            .tls_config(security::tls_config(tls))
+            .context("the TLS settings (--ca, --tls-domain)")?;
+    }
+    let channel = endpoint
         .connect()
         .await
         .with_context(|| format!("cannot reach a node at {addr}"))?;
@@ -110,7 +123,7 @@ where
     Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 {
     let timeout = std::time::Duration::from_millis(at.timeout_ms);
-    let first = tokio::time::timeout(timeout, call(client(&at.endpoint, at).await?))
+    let first = tokio::time::timeout(timeout, call(client(&at.endpoint, &at.security).await?))
         .await
         .context("no answer within --timeout-ms")?;
     let leader = match &first {
@@ -124,7 +137,7 @@ where
         Ok(_) => None,
     };
     let answer = match leader {
-        Some(addr) => tokio::time::timeout(timeout, call(client(&addr, at).await?))
+        Some(addr) => tokio::time::timeout(timeout, call(client(&addr, &at.security).await?))
             .await
             .context("no answer within --timeout-ms")?,
         None => first,
@@ -167,7 +180,7 @@ pub fn status(
 ) -> anyhow::Result<ExitCode> {
     let rt = crate::node::runtime()?;
     let answer = rt.block_on(async {
-        let mut c = client(&at.endpoint, at).await?;
+        let mut c = client(&at.endpoint, &at.security).await?;
         let timeout = std::time::Duration::from_millis(CONNECT_TIMEOUT_MS);
         let r = tokio::time::timeout(timeout, c.status(pb::StatusRequest {}))
             .await

@@ -99,6 +99,15 @@ pub struct ServeArgs {
     client_concurrency_max: Option<usize>,
     #[command(flatten)]
     security: crate::security::SecurityFlags,
+    /// Directory of the node's scheduled backups (none: no scheduled backups).
+    #[arg(long)]
+    backup_dir: Option<PathBuf>,
+    /// Seconds between two scheduled backups (skipped when nothing changed).
+    #[arg(long)]
+    backup_interval_s: Option<u64>,
+    /// How many scheduled backups to keep.
+    #[arg(long)]
+    backup_keep: Option<usize>,
 }
 
 /// `--peers`, parsed.
@@ -134,6 +143,9 @@ impl ServeArgs {
             auto_promote_learners: self.auto_promote_learners,
             client_concurrency_max: self.client_concurrency_max,
             security: self.security.raw(),
+            backup_dir: self.backup_dir.clone(),
+            backup_interval_s: self.backup_interval_s,
+            backup_keep: self.backup_keep,
         }
     }
 
