@@ -395,12 +395,7 @@ fn classify(status: &Status, target: &str) -> Retry {
         };
     }
     if let Some(e) = error_from_status(status) {
-        return Retry::Fail(match e {
-            tavern_statemachine::Error::InvalidArgument { field, reason } => {
-                Error::InvalidArgument { field, reason }
-            }
-            other => Error::Domain(other),
-        });
+        return Retry::Fail(Error::from(e));
     }
     match status.code() {
         // The connection failed or was lost, or the node ran out of time: the call may or

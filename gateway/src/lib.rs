@@ -18,15 +18,16 @@
 //! use tavern_statemachine::realm::Realm;
 //! let client = Client::connect(["127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003"],
 //!     ClientOptions::default())?;
+//! use tavern_gateway::prelude::*;
 //! client.upsert_realm(Realm { id: 1, name: "Lordaeron".into(), cross_realm: false }).await?;
 //! assert_eq!(client.get_realm(1).await?.map(|r| r.name), Some("Lordaeron".into()));
 //! # Ok(()) }
 //! ```
 //!
-//! Every command and query of the eight domains goes through [`Client::write`] and
-//! [`Client::read`]; typed methods exist so far for realm, account, character and mail.
-//! Not yet here (issue 4): typed methods of presence, social, channel and arena (same
-//! macros), spreading follower-safe reads over nodes, watch.
+//! Every command and query of the eight domains has a typed method, in one trait per domain
+//! (`calls/`, all in [`prelude`]), implemented for every [`Backend`]: [`Client`], or the bare
+//! state machine in tests (tavern-tests runs one domain suite against both).
+//! Not yet here (issue 4): spreading follower-safe reads over nodes, watch.
 //!
 //! Architecture invariant: no rocksdb, no openraft; the server crates only for their types.
 
@@ -37,9 +38,30 @@ pub mod options;
 mod rpc;
 mod session;
 
-pub use calls::NewCharacter;
+pub use calls::{
+    AccountApi, ArenaApi, Backend, ChannelApi, CharacterApi, Joined, MailApi, NewCharacter,
+    PresenceApi, RealmApi, SocialApi,
+};
 pub use client::Client;
 pub use error::Error;
 pub use options::ClientOptions;
 pub use rpc::{Served, Written};
 pub use tavern_proto::ReadLevel;
+
+/// Everything a gateway needs in scope: the client, its options and errors, and the typed
+/// calls of every domain.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), tavern_gateway::Error> {
+/// use tavern_gateway::prelude::*;
+/// let client = Client::connect(["127.0.0.1:7001"], ClientOptions::default())?;
+/// let realms = client.list_realms().await?;
+/// # Ok(()) }
+/// ```
+pub mod prelude {
+    pub use crate::calls::{
+        AccountApi, ArenaApi, Backend, ChannelApi, CharacterApi, Joined, MailApi, NewCharacter,
+        PresenceApi, RealmApi, SocialApi,
+    };
+    pub use crate::{Client, ClientOptions, Error, ReadLevel, Served, Written};
+}
