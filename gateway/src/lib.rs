@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  Client::connect(endpoints, ClientOptions)
-//!    typed calls (calls.rs) ──▶ write(Command) / read(Query) ──▶ rpc.rs: the RPC's message
+//!    typed calls (calls/) ──▶ write(Command) / read(Query) ──▶ rpc.rs: the RPC's message
 //!        ──▶ client.rs: leader or next node, NOT_LEADER → follow, lost → retry (same request id)
 //!        ◀── answer, or Error (error.rs, from tavern_proto::status)
 //! ```
