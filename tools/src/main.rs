@@ -2,7 +2,8 @@
 //!
 //! `scenario` plays a short story against the state machine in memory; `serve` runs one node
 //! (`node.rs`: listeners, `TavernNode`, the client gRPC server, signals, logging); `dev` runs a
-//! three-node cluster in this process; `status`, `member`, `leader` call a node's admin
+//! three-node cluster in this process; `demo` tells a story through the client library
+//! (`demo.rs`) against three `serve` processes it starts and kills the leader of; `status`, `member`, `leader` call a node's admin
 //! service (`admin.rs`). `snapshot`, `bench` and the importer arrive with later issues (DESIGN.md "Parts").
 //!
 //! Architecture invariant: this binary only wires things together; domain rules live in
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod admin;
+mod demo;
 mod describe;
 mod dev;
 mod node;
@@ -45,6 +47,10 @@ enum Command {
     /// Runs a three-node cluster in this process on loopback, with no configuration; data in
     /// ./tavern-dev-data (kept for the next run). Ctrl-C stops it.
     Dev(dev::DevArgs),
+    /// Tells a story through the client library against a cluster it starts (or
+    /// --endpoints): logins, friends, a channel, mail with COD, an arena match; the leader is
+    /// SIGKILLed midway and the story goes on, nothing lost or applied twice.
+    Demo(demo::DemoArgs),
     /// Prints a node's view of the cluster: role, term, leader, log and apply progress,
     /// members and (on the leader) each follower's lag.
     Status(admin::Endpoint),
@@ -72,6 +78,7 @@ fn main() -> anyhow::Result<ExitCode> {
             serve::run(&args, env, &mut out, &mut std::io::stderr())?
         }
         Command::Dev(args) => dev::run(&args, &mut out, &mut std::io::stderr())?,
+        Command::Demo(args) => demo::run(&args, &mut out, &mut std::io::stderr())?,
         Command::Status(at) => admin::status(&at, &mut out, &mut std::io::stderr())?,
         Command::Member(cmd) => admin::member(&cmd, &mut out, &mut std::io::stderr())?,
         Command::Leader(cmd) => admin::leader(&cmd, &mut out, &mut std::io::stderr())?,
