@@ -35,7 +35,7 @@ use crate::{ClientOptions, Error};
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), tavern_gateway::Error> {
-/// use tavern_gateway::{Client, ClientOptions};
+/// use tavern_gateway::prelude::*;
 /// let client = Client::connect(["127.0.0.1:7001", "127.0.0.1:7002"], ClientOptions::default())?;
 /// let realms = client.list_realms().await?;
 /// # Ok(()) }
@@ -168,7 +168,7 @@ impl Client {
     }
 
     /// Applies `command` exactly once, under a new request id of this client, following the
-    /// leader and retrying with the same id. Typed calls ([`Client::upsert_realm`]...) are
+    /// leader and retrying with the same id. Typed calls ([`crate::RealmApi::upsert_realm`]...) are
     /// built on it.
     ///
     /// ```no_run

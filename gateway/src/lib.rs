@@ -14,11 +14,10 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), tavern_gateway::Error> {
-//! use tavern_gateway::{Client, ClientOptions};
+//! use tavern_gateway::prelude::*; // Client, ClientOptions, Error and the typed calls
 //! use tavern_statemachine::realm::Realm;
 //! let client = Client::connect(["127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003"],
 //!     ClientOptions::default())?;
-//! use tavern_gateway::prelude::*;
 //! client.upsert_realm(Realm { id: 1, name: "Lordaeron".into(), cross_realm: false }).await?;
 //! assert_eq!(client.get_realm(1).await?.map(|r| r.name), Some("Lordaeron".into()));
 //! # Ok(()) }

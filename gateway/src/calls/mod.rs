@@ -50,9 +50,26 @@ pub use social::SocialApi;
 /// ```
 pub trait Backend: Sync {
     /// Applies `command` once; answers the state machine's response and the applied index.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: tavern_gateway::Client) -> Result<(), tavern_gateway::Error> {
+    /// use tavern_gateway::Backend;
+    /// use tavern_statemachine::{presence::PresenceCommand, Command};
+    /// let cmd = Command::Presence(PresenceCommand::ExpireGateways);
+    /// let written = Backend::write(&client, cmd).await?;
+    /// # Ok(()) }
+    /// ```
     fn write(&self, command: Command) -> impl Future<Output = Result<Written, Error>> + Send;
 
     /// Answers `query` at the backend's default read level.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: tavern_gateway::Client) -> Result<(), tavern_gateway::Error> {
+    /// use tavern_gateway::Backend;
+    /// use tavern_statemachine::{realm::RealmQuery, Query};
+    /// let served = Backend::read(&client, Query::Realm(RealmQuery::List)).await?;
+    /// # Ok(()) }
+    /// ```
     fn read(&self, query: Query) -> impl Future<Output = Result<Served, Error>> + Send;
 }
 
