@@ -181,7 +181,9 @@ async fn demo(args: &DemoArgs, out: &mut impl Write) -> anyhow::Result<()> {
     let cast = Cast::on(realm);
 
     world(&client, &cast, &mut t).await?;
+    renew(&client, &cast).await?;
     friends(&client, &cast, &mut t).await?;
+    renew(&client, &cast).await?;
     channel(&client, &cast, &mut t).await?;
     match procs.as_mut() {
         Some(procs) => kill_the_leader(&client, procs, &cast, &mut t).await?,
@@ -189,11 +191,24 @@ async fn demo(args: &DemoArgs, out: &mut impl Write) -> anyhow::Result<()> {
             t.chapter("The leader is not killed: this cluster is not the demo's own")?;
         }
     }
+    renew(&client, &cast).await?;
     mail(&client, &cast, &mut t).await?;
+    renew(&client, &cast).await?;
     arena(&client, &cast, &mut t).await?;
+    renew(&client, &cast).await?;
     reckoning(&client, &cast, &mut t).await?;
     t.say("\nThe end. (TODO: friends' online events, once the watch stream is in the client.)")?;
     drop(procs);
+    Ok(())
+}
+
+/// The gateways renew their leases, as live gateways do between their other calls.
+async fn renew(api: &Client, c: &Cast) -> anyhow::Result<()> {
+    for g in [&c.north, &c.south] {
+        api.renew_gateway(g.clone())
+            .await
+            .with_context(|| format!("renewing {g}"))?;
+    }
     Ok(())
 }
 
@@ -243,7 +258,13 @@ async fn world<W: Write>(api: &Client, c: &Cast, t: &mut Teller<'_, W>) -> anyho
             .register_gateway(g.clone(), c.realm)
             .await
             .context("a gateway")?;
-        t.say(format!("gateway {g} holds a lease until {until} (ms)"))?;
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        t.say(format!(
+            "gateway {g} registered: its lease runs {} s, renewed at every chapter",
+            until.saturating_sub(now_ms) / 1_000
+        ))?;
     }
     for (id, g, who) in [
         (c.arthas, &c.north, "Arthas"),

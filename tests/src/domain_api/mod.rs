@@ -42,11 +42,25 @@ pub const SOUTH: &str = "gw-south";
 pub async fn run<B: Backend>(api: &B) {
     people::realm_accounts_characters(api).await;
     people::presence(api).await;
+    // From here on the gateways renew their leases (15 s) between chapters, as live gateways
+    // do, so a slow machine does not see them lapse mid-story.
+    renew(api).await;
     social::friends_ignores_account_friends(api).await;
+    renew(api).await;
     social::channels(api).await;
+    renew(api).await;
     trade::mail(api).await;
+    renew(api).await;
     trade::arena(api).await;
+    renew(api).await;
     the_end(api).await;
+}
+
+/// Renews both gateways' leases.
+async fn renew<B: Backend>(api: &B) {
+    for g in [NORTH, SOUTH] {
+        ok(api.renew_gateway(g.into()).await);
+    }
 }
 
 /// Uther is deleted with everything that refers to him; the south gateway closes.
