@@ -25,8 +25,9 @@
 //!
 //! Every command and query of the eight domains has a typed method, in one trait per domain
 //! (`calls/`, all in [`prelude`]), implemented for every [`Backend`]: [`Client`], or the bare
-//! state machine in tests (tavern-tests runs one domain suite against both).
-//! Not yet here (issue 4): spreading follower-safe reads over nodes, watch.
+//! state machine in tests (tavern-tests runs one domain suite against both). Reads any node
+//! serves (`LINEARIZABLE`, `AT_LEAST`, `STALE`) are spread round robin over every node unless
+//! [`ClientOptions::reads_on_leader`]. Not yet here (issue 4): watch.
 //!
 //! Architecture invariant: no rocksdb, no openraft; the server crates only for their types.
 

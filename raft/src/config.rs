@@ -32,6 +32,16 @@
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
 //! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
 //!
+//! `read_lease` and clocks: a `LEASE` read is served by the leader without a round as long as a
+//! quorum acknowledged it within the last `election_timeout_max_ms` (openraft's leader lease),
+//! measured on the leader's monotonic clock; followers do not vote for another leader before
+//! that long without its heartbeats. This holds only while the nodes' clocks advance at nearly
+//! the same rate: the drift between any two nodes over one lease must stay well below
+//! `election_timeout_max_ms - election_timeout_min_ms` (with the defaults, 150 ms per 300 ms;
+//! NTP-disciplined clocks drift microseconds). A leader process paused (GC, VM migration,
+//! SIGSTOP) between the lease check and the read can serve data up to one lease old. Leave it
+//! off unless such a rare stale read is acceptable; `LINEARIZABLE` makes no clock assumption.
+//!
 //! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
 //! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
 //! variables outside [`SETTINGS`] are ignored.

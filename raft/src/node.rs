@@ -11,14 +11,17 @@
 //!     └─ lowest id of the peer list, empty log: initialize the cluster with the peer list
 //!
 //!  write: stamp time (leader clock, never backwards) ─▶ client_write ─▶ applied here ─▶ Written
-//!  read:  LINEARIZABLE ─▶ read index (leader) ─▶ applied ≥ it ─▶ query at a RocksDB snapshot
-//!         AT_LEAST(i)  ─▶ wait applied ≥ i   STALE(ms) ─▶ in sync that recently?   LEASE ─▶ opt-in
+//!  read:  LINEARIZABLE ─▶ read index (own round on the leader, asked from the leader on a
+//!                         follower; coalesced, `crate::reads`) ─▶ applied ≥ it ─▶ query at a
+//!                         RocksDB snapshot
+//!         AT_LEAST(i)  ─▶ wait applied ≥ i   STALE(ms) ─▶ in sync that recently?
+//!         LEASE        ─▶ opt-in (`read_lease`), leader only, no round: trusts clock drift
+//!                         below openraft's lease margin (see `config.rs`)
 //! ```
 //!
-//! A follower does not forward writes or linearizable reads yet: it answers
-//! `NodeError::NotLeader` with the leader's client address, and the client (the gateway
-//! library) retries there with the same request id. Forwarding can be added behind the same
-//! contract later.
+//! A follower does not forward writes: it answers `NodeError::NotLeader` with the leader's
+//! client address, and the client (the gateway library) retries there with the same request
+//! id. Reads of every level but LEASE are served on any node.
 //!
 //! Membership changes (`add_learner`, `promote`, `remove`, `transfer_leader`) are in
 //! `node/membership.rs`; `shutdown` on a leader first hands leadership to the most caught-up
@@ -53,6 +56,7 @@ use crate::config::NodeConfig;
 use crate::identity::Identity;
 use crate::network::pb::raft_internal_server::RaftInternalServer;
 use crate::network::{Freshness, NetworkFactory, PeerStatus, RaftService, RAFT_MESSAGE_BYTES_MAX};
+use crate::reads::Reads;
 use crate::store::{self, StateReader, StoreError};
 use crate::types::{NodeId, Proposal, Raft};
 
@@ -152,6 +156,8 @@ struct Inner {
     raft: Raft,
     reader: StateReader,
     freshness: Arc<Freshness>,
+    /// The coalesced read index rounds of LINEARIZABLE reads (`crate::reads`).
+    reads: Arc<Reads>,
     /// The last `time_ms` this node stamped (milliseconds since the Unix epoch).
     last_stamp_ms: AtomicU64,
     /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
@@ -196,11 +202,18 @@ impl TavernNode {
         let leader_watch = crate::metrics::spawn_leader_watch(id, &raft);
 
         let freshness = Arc::new(Freshness::default());
+        let reads = Arc::new(Reads::spawn(
+            identity.clone(),
+            raft.clone(),
+            Duration::from_millis(c.request_timeout_ms),
+            Duration::from_millis(c.rpc_timeout_ms),
+        ));
         let service = RaftInternalServer::new(RaftService::new(
             identity.clone(),
             raft.clone(),
             reader.clone(),
             freshness.clone(),
+            reads.clone(),
         ))
         .max_decoding_message_size(RAFT_MESSAGE_BYTES_MAX)
         .max_encoding_message_size(RAFT_MESSAGE_BYTES_MAX);
@@ -225,6 +238,7 @@ impl TavernNode {
                 raft,
                 reader,
                 freshness,
+                reads,
                 last_stamp_ms: AtomicU64::new(0),
                 server: Mutex::new(Some((stop_tx, server))),
                 promoter: Mutex::new(None),
@@ -319,6 +333,7 @@ impl TavernNode {
             }
             None => Ok(()),
         };
+        self.inner.reads.stop();
         let raft = self.inner.raft.shutdown().await.map_err(|e| e.to_string());
         self.inner.leader_watch.abort();
         self.wait_store_released().await;
@@ -388,6 +403,13 @@ impl TavernNode {
             }
             Err(RaftError::Fatal(f)) => Err(NodeError::Halted(f.to_string())),
         }
+    }
+
+    /// Read index rounds this node ran so far (`crate::reads`): as leader, one per batch of
+    /// LINEARIZABLE reads (its own and its followers'); as follower, one request to the leader
+    /// per batch. Far fewer than reads under concurrency.
+    pub fn read_rounds(&self) -> u64 {
+        self.inner.reads.rounds()
     }
 
     /// How old this node's data may be, in milliseconds: 0 for a leader that heard from a
@@ -463,7 +485,10 @@ impl Node for TavernNode {
     async fn read(&self, query: Query, level: ReadLevel) -> Result<Served, NodeError> {
         self.halted()?;
         match level {
-            ReadLevel::Linearizable => self.linearize(ReadPolicy::ReadIndex).await?,
+            ReadLevel::Linearizable => {
+                let index = self.inner.reads.read_index().await?;
+                self.wait_applied(index).await?;
+            }
             ReadLevel::Lease if self.inner.config.read_lease => {
                 self.linearize(ReadPolicy::LeaseRead).await?
             }

@@ -236,6 +236,21 @@ impl Cluster {
         );
     }
 
+    /// SIGSTOP: the process stays, frozen (no heartbeats, no answers) until [`Cluster::resume`].
+    pub fn pause(&self, id: u64) {
+        signal(&self.procs[&id].child, "STOP");
+    }
+
+    /// SIGCONT after [`Cluster::pause`].
+    pub fn resume(&self, id: u64) {
+        signal(&self.procs[&id].child, "CONT");
+    }
+
+    /// The client address of every node, for a client library.
+    pub fn client_addrs(&self) -> Vec<String> {
+        self.addrs.values().map(|a| a.client.to_string()).collect()
+    }
+
     pub fn running(&self) -> Vec<u64> {
         self.procs.keys().copied().collect()
     }
