@@ -220,11 +220,13 @@ async fn a_write_whose_answer_is_lost_is_retried_by_the_client_and_applied_once(
             .filter(|(id, _)| **id != leader)
             .map(|(_, a)| a.client),
     );
+    // Its first write goes to the first endpoint, the proxy, which passes it to the leader:
+    // the client takes the proxy for the leader.
     let client = connect(&endpoints, Duration::from_secs(3));
     client
-        .list_realms()
+        .upsert_account(3, "uther".into(), "enUS".into())
         .await
-        .expect("a read through the proxy");
+        .expect("a write through the proxy");
     assert_eq!(client.leader(), Some(format!("http://{}", proxy.addr)));
 
     // --- From now on the proxy swallows the leader's answers. Arthas sends Jaina 50 silver.
