@@ -31,6 +31,12 @@
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
 //! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
+//! | `backup_dir` | none (no scheduled backups) | directory the node writes its scheduled backups to (snapshot files, `tavern snapshot inspect` reads them) |
+//! | `backup_interval_s` | 3600 | seconds between two scheduled backups, 1 to 604800 (a week); a backup is skipped when nothing was applied since the last one |
+//! | `backup_keep` | 24 | how many scheduled backups to keep, 1 to 10000; older ones are removed after each new one |
+//!
+//! `backup_interval_s` and `backup_keep` without `backup_dir` are refused (they would do
+//! nothing).
 //!
 //! `read_lease` and clocks: a `LEASE` read is served by the leader without a round as long as a
 //! quorum acknowledged it within the last `election_timeout_max_ms` (openraft's leader lease),
@@ -80,6 +86,9 @@ pub const SETTINGS: &[&str] = &[
     "request_bytes_max",
     "read_lease",
     "auto_promote_learners",
+    "backup_dir",
+    "backup_interval_s",
+    "backup_keep",
 ];
 
 /// openraft's defaults: a heartbeat well inside the election timeout, so one lost heartbeat does
@@ -109,6 +118,12 @@ pub const REQUEST_BYTES_MAX_CEILING: usize = 64 * 1024 * 1024;
 /// Voters at bootstrap: each write waits for a majority, so more nodes only add latency.
 pub const PEERS_MAX: usize = 9;
 pub const CLUSTER_ID_BYTES_MAX: usize = 64;
+pub const BACKUP_INTERVAL_S_DEFAULT: u64 = 3_600;
+/// A backup less often than weekly is a typo (milliseconds for seconds), not a choice.
+pub const BACKUP_INTERVAL_S_MAX: u64 = 7 * 24 * 3_600;
+pub const BACKUP_KEEP_DEFAULT: usize = 24;
+/// More files than this in one directory is a typo, not a retention policy.
+pub const BACKUP_KEEP_MAX: usize = 10_000;
 
 /// Why a config could not be read or is not valid.
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +194,12 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_lease: Option<bool>,
     pub auto_promote_learners: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_interval_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_keep: Option<usize>,
     /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<RawPeer>>,
@@ -197,6 +218,15 @@ pub struct SnapshotPolicy {
     pub chunk_bytes: usize,
     /// Bound on sending one whole snapshot to a follower.
     pub timeout_ms: u64,
+}
+
+/// Scheduled backups of the node's state (`node/backup.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupPolicy {
+    pub dir: PathBuf,
+    pub interval_s: u64,
+    /// How many backups to keep, 1 to [`BACKUP_KEEP_MAX`].
+    pub keep: usize,
 }
 
 /// A validated config: the only form the runtime sees. Built only by [`RawConfig::validate`]
@@ -222,6 +252,8 @@ pub struct NodeConfig {
     pub read_lease: bool,
     /// Promote caught-up learners automatically (on the leader; `node/promotion.rs`).
     pub auto_promote_learners: bool,
+    /// `None`: no scheduled backups.
+    pub backup: Option<BackupPolicy>,
 }
 
 impl RawConfig {
@@ -294,6 +326,9 @@ impl RawConfig {
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
             "auto_promote_learners" => self.auto_promote_learners = num(value)?,
+            "backup_dir" => self.backup_dir = Some(PathBuf::from(value)),
+            "backup_interval_s" => self.backup_interval_s = num(value)?,
+            "backup_keep" => self.backup_keep = num(value)?,
             other => return Err(format!("{other} is not a setting")),
         }
         Ok(())
@@ -324,6 +359,9 @@ impl RawConfig {
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
             auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
+            backup_dir: self.backup_dir.or(base.backup_dir),
+            backup_interval_s: self.backup_interval_s.or(base.backup_interval_s),
+            backup_keep: self.backup_keep.or(base.backup_keep),
             peers: self.peers.or(base.peers),
         }
     }
@@ -399,6 +437,9 @@ impl NodeConfig {
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
             auto_promote_learners: Some(self.auto_promote_learners),
+            backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
+            backup_interval_s: self.backup.as_ref().map(|b| b.interval_s),
+            backup_keep: self.backup.as_ref().map(|b| b.keep),
             peers: Some(
                 self.peers
                     .iter()

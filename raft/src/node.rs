@@ -27,10 +27,12 @@
 //! `node/membership.rs`; `shutdown` on a leader first hands leadership to the most caught-up
 //! voter (`node/leadership.rs`).
 
+mod backup;
 mod leadership;
 mod membership;
 mod promotion;
 
+pub use self::backup::{BACKUP_STOP_WAIT, BACKUP_SUFFIX, SAVE_CHUNKS_IN_FLIGHT};
 pub use self::leadership::{HANDOVER_ACK_HEARTBEATS, TRANSFER_WAIT_ELECTION_TIMEOUTS};
 pub use self::membership::{
     MembershipError, MembershipView, CAUGHT_UP_LAG_ENTRIES, REACHABLE_ELECTION_TIMEOUTS,
@@ -167,6 +169,8 @@ struct Inner {
     promoter: Mutex<Option<promotion::Promoter>>,
     /// Counts leader changes for `/metrics`; aborted by `shutdown`.
     leader_watch: JoinHandle<()>,
+    /// The scheduled backups' task, if the config asks for backups; taken by `shutdown`.
+    backups: Mutex<Option<backup::BackupTask>>,
 }
 
 /// The internal Raft service's task and the sender that stops it.
@@ -243,6 +247,7 @@ impl TavernNode {
                 server: Mutex::new(Some((stop_tx, server))),
                 promoter: Mutex::new(None),
                 leader_watch,
+                backups: Mutex::new(None),
             }),
         };
         if config.auto_promote_learners {
@@ -254,6 +259,8 @@ impl TavernNode {
                 .unwrap_or_else(|p| p.into_inner()) = Some(promoter);
         }
         node.bootstrap().await?;
+        let backups = node.start_backups();
+        *node.inner.backups.lock().unwrap_or_else(|p| p.into_inner()) = backups;
         Ok(node)
     }
 
@@ -308,6 +315,13 @@ impl TavernNode {
             .take();
         let request_timeout = Duration::from_millis(self.inner.config.request_timeout_ms);
         promotion::stop(promoter, request_timeout).await;
+        let backups = self
+            .inner
+            .backups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        backup::stop(backups).await;
         self.hand_over_leadership().await;
         let server = self
             .inner

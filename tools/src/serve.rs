@@ -94,6 +94,15 @@ pub struct ServeArgs {
     /// Promote learners to voters once they have caught up (true or false).
     #[arg(long)]
     auto_promote_learners: Option<bool>,
+    /// Directory of the node's scheduled backups (none: no scheduled backups).
+    #[arg(long)]
+    backup_dir: Option<PathBuf>,
+    /// Seconds between two scheduled backups (skipped when nothing changed).
+    #[arg(long)]
+    backup_interval_s: Option<u64>,
+    /// How many scheduled backups to keep.
+    #[arg(long)]
+    backup_keep: Option<usize>,
 }
 
 /// `--peers`, parsed.
@@ -127,6 +136,9 @@ impl ServeArgs {
             request_bytes_max: self.request_bytes_max,
             read_lease: self.read_lease,
             auto_promote_learners: self.auto_promote_learners,
+            backup_dir: self.backup_dir.clone(),
+            backup_interval_s: self.backup_interval_s,
+            backup_keep: self.backup_keep,
         }
     }
 
