@@ -43,7 +43,7 @@ use crate::{ClientOptions, Error};
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), tavern_gateway::Error> {
-/// use tavern_gateway::{Client, ClientOptions};
+/// use tavern_gateway::prelude::*;
 /// let client = Client::connect(["127.0.0.1:7001", "127.0.0.1:7002"], ClientOptions::default())?;
 /// let realms = client.list_realms().await?;
 /// # Ok(()) }
@@ -193,7 +193,7 @@ impl Client {
     }
 
     /// Applies `command` exactly once, under a new request id of this client, following the
-    /// leader and retrying with the same id. Typed calls ([`Client::upsert_realm`]...) are
+    /// leader and retrying with the same id. Typed calls ([`crate::RealmApi::upsert_realm`]...) are
     /// built on it.
     ///
     /// ```no_run
@@ -477,12 +477,7 @@ fn classify(status: &Status, target: &str, route: Route) -> Retry {
         };
     }
     if let Some(e) = error_from_status(status) {
-        return Retry::Fail(match e {
-            tavern_statemachine::Error::InvalidArgument { field, reason } => {
-                Error::InvalidArgument { field, reason }
-            }
-            other => Error::Domain(other),
-        });
+        return Retry::Fail(Error::from(e));
     }
     match status.code() {
         // The connection failed or was lost, or the node ran out of time: the call may or

@@ -89,3 +89,22 @@ impl From<tavern_proto::ConvertError> for Error {
         }
     }
 }
+
+/// The state machine's refusal as the client reports it: a bad field as
+/// [`Error::InvalidArgument`], anything else as [`Error::Domain`].
+///
+/// ```
+/// use tavern_gateway::Error;
+/// let e = Error::from(tavern_statemachine::Error::not_found("realm 9"));
+/// assert!(matches!(e, Error::Domain(_)));
+/// ```
+impl From<tavern_statemachine::Error> for Error {
+    fn from(e: tavern_statemachine::Error) -> Self {
+        match e {
+            tavern_statemachine::Error::InvalidArgument { field, reason } => {
+                Error::InvalidArgument { field, reason }
+            }
+            other => Error::Domain(other),
+        }
+    }
+}

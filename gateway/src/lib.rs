@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  Client::connect(endpoints, ClientOptions)
-//!    typed calls (calls.rs) ──▶ write(Command) / read(Query) ──▶ rpc.rs: the RPC's message
+//!    typed calls (calls/) ──▶ write(Command) / read(Query) ──▶ rpc.rs: the RPC's message
 //!        ──▶ client.rs: leader or next node, NOT_LEADER → follow, lost → retry (same request id)
 //!        ◀── answer, or Error (error.rs, from tavern_proto::status)
 //! ```
@@ -14,7 +14,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), tavern_gateway::Error> {
-//! use tavern_gateway::{Client, ClientOptions};
+//! use tavern_gateway::prelude::*; // Client, ClientOptions, Error and the typed calls
 //! use tavern_statemachine::realm::Realm;
 //! let client = Client::connect(["127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003"],
 //!     ClientOptions::default())?;
@@ -23,11 +23,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every command and query of the eight domains goes through [`Client::write`] and
-//! [`Client::read`]; typed methods exist so far for realm, account, character and mail.
-//! Not yet here (issue 4): typed methods of presence, social, channel and arena (same
-//! macros), watch. Reads any node serves (`LINEARIZABLE`, `AT_LEAST`, `STALE`) are spread
-//! round robin over every node unless [`ClientOptions::reads_on_leader`].
+//! Every command and query of the eight domains has a typed method, in one trait per domain
+//! (`calls/`, all in [`prelude`]), implemented for every [`Backend`]: [`Client`], or the bare
+//! state machine in tests (tavern-tests runs one domain suite against both). Reads any node
+//! serves (`LINEARIZABLE`, `AT_LEAST`, `STALE`) are spread round robin over every node unless
+//! [`ClientOptions::reads_on_leader`]. Not yet here (issue 4): watch.
 //!
 //! Architecture invariant: no rocksdb, no openraft; the server crates only for their types.
 
@@ -39,10 +39,31 @@ mod rpc;
 pub mod security;
 mod session;
 
-pub use calls::NewCharacter;
+pub use calls::{
+    AccountApi, ArenaApi, Backend, ChannelApi, CharacterApi, Joined, MailApi, NewCharacter,
+    PresenceApi, RealmApi, SocialApi,
+};
 pub use client::Client;
 pub use error::Error;
 pub use options::ClientOptions;
 pub use rpc::{Served, Written};
 pub use security::{BearerToken, ClientIdentity, TlsOptions};
 pub use tavern_proto::ReadLevel;
+
+/// Everything a gateway needs in scope: the client, its options and errors, and the typed
+/// calls of every domain.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), tavern_gateway::Error> {
+/// use tavern_gateway::prelude::*;
+/// let client = Client::connect(["127.0.0.1:7001"], ClientOptions::default())?;
+/// let realms = client.list_realms().await?;
+/// # Ok(()) }
+/// ```
+pub mod prelude {
+    pub use crate::calls::{
+        AccountApi, ArenaApi, Backend, ChannelApi, CharacterApi, Joined, MailApi, NewCharacter,
+        PresenceApi, RealmApi, SocialApi,
+    };
+    pub use crate::{Client, ClientOptions, Error, ReadLevel, Served, Written};
+}

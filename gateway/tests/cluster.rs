@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tavern_gateway::{Client, ClientOptions, Error, NewCharacter, ReadLevel};
+use tavern_gateway::prelude::*;
 use tavern_raft::config::{NodeConfig, RawConfig};
 use tavern_raft::service::{self, ServiceLimits};
 use tavern_raft::types::Member;
@@ -242,7 +242,7 @@ async fn writes_land_follow_the_leader_and_retries_apply_once() {
     let (_, total) = client.list_mails(JAINA).await.expect("list");
     assert_eq!(total, 2, "the retried mail was sent once");
 
-    // Chapter 5: a domain without typed methods yet goes through `write` and `read`.
+    // Chapter 5: the generic `write` and `read` carry any command and query too.
     let lease = client
         .write(Command::Presence(PresenceCommand::RegisterGateway {
             gateway: "gw-1".into(),

@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tavern_gateway::prelude::*;
 use tavern_gateway::{BearerToken, Client, ClientOptions, Error, TlsOptions};
 use tavern_proto::pb::{self, realm_service_client::RealmServiceClient};
 use tavern_raft::config::{RawConfig, RawSecurity};

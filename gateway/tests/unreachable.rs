@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tavern_gateway::{Client, ClientOptions, Error};
+use tavern_gateway::prelude::*;
 use tavern_statemachine::realm::Realm;
 
 /// An address nothing listens on: bound, then released.

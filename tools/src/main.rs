@@ -2,9 +2,11 @@
 //!
 //! `scenario` plays a short story against the state machine in memory; `serve` runs one node
 //! (`node.rs`: listeners, `TavernNode`, the client gRPC server, signals, logging); `dev` runs a
-//! three-node cluster in this process; `status`, `member`, `leader` call a node's admin
-//! service (`admin.rs`); `snapshot save|inspect|verify|restore` makes and reads backups
-//! (`snapshot.rs`). `bench` and the importer arrive with later issues (DESIGN.md "Parts").
+//! three-node cluster in this process; `demo` tells a story through the client library
+//! (`demo.rs`) against three `serve` processes it starts and kills the leader of; `status`,
+//! `member`, `leader` call a node's admin service (`admin.rs`); `snapshot
+//! save|inspect|verify|restore` makes and reads backups (`snapshot.rs`). `bench` and the
+//! importer arrive with later issues (DESIGN.md "Parts").
 //!
 //! Architecture invariant: this binary only wires things together; domain rules live in
 //! `tavern-statemachine`. It may depend on every crate; nothing depends on it.
@@ -15,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod admin;
+mod demo;
 mod describe;
 mod dev;
 mod node;
@@ -48,6 +51,10 @@ enum Command {
     /// Runs a three-node cluster in this process on loopback, with no configuration; data in
     /// ./tavern-dev-data (kept for the next run). Ctrl-C stops it.
     Dev(dev::DevArgs),
+    /// Tells a story through the client library against a cluster it starts (or
+    /// --endpoints): logins, friends, a channel, mail with COD, an arena match; the leader is
+    /// SIGKILLed midway and the story goes on, nothing lost or applied twice.
+    Demo(demo::DemoArgs),
     /// Prints a node's view of the cluster: role, term, leader, log and apply progress,
     /// members and (on the leader) each follower's lag.
     Status(admin::Endpoint),
@@ -79,6 +86,7 @@ fn main() -> anyhow::Result<ExitCode> {
             serve::run(&args, env, &mut out, &mut std::io::stderr())?
         }
         Command::Dev(args) => dev::run(&args, &mut out, &mut std::io::stderr())?,
+        Command::Demo(args) => demo::run(&args, &mut out, &mut std::io::stderr())?,
         Command::Status(at) => admin::status(&at, &mut out, &mut std::io::stderr())?,
         Command::Member(cmd) => admin::member(&cmd, &mut out, &mut std::io::stderr())?,
         Command::Leader(cmd) => admin::leader(&cmd, &mut out, &mut std::io::stderr())?,

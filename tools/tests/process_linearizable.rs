@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use harness::{poll, Cluster};
-use tavern_gateway::{Client, ClientOptions, Error, NewCharacter, ReadLevel};
+use tavern_gateway::prelude::*;
 use tavern_statemachine::channel::{
     ChannelCommand, ChannelNotice, ChannelQuery, ChannelQueryResponse, ChannelResponse,
 };

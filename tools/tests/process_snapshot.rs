@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use harness::{free_port, poll, tavern, Addrs, Cluster};
-use tavern_gateway::{Client, ClientOptions, NewCharacter};
+use tavern_gateway::prelude::*;
 use tavern_statemachine::arena::{ArenaCommand, CreateTeam, Emblem};
 use tavern_statemachine::channel::ChannelCommand;
 use tavern_statemachine::mail::{MailCommand, MailItem, MailSender, SendMail};
