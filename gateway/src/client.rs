@@ -389,9 +389,11 @@ fn classify(status: &Status, target: &str) -> Retry {
             NodeError::Unavailable(_) | NodeError::Halted(_) | NodeError::Timeout { .. } => {
                 Retry::Elsewhere(format!("{target}: {e}"))
             }
-            NodeError::TooStale { .. } | NodeError::ReadLevelUnavailable(_) => {
-                Retry::Fail(Error::Node(e))
-            }
+            NodeError::TooStale { .. }
+            | NodeError::ReadLevelUnavailable(_)
+            | NodeError::Compacted { .. }
+            | NodeError::WatchLagged { .. }
+            | NodeError::TooManyWatches { .. } => Retry::Fail(Error::Node(e)),
         };
     }
     if let Some(e) = error_from_status(status) {
