@@ -30,6 +30,9 @@
 //! | `snapshot_timeout_ms` | 600000 | bound on sending one whole snapshot to a follower |
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
+//! | `watch_window_entries` | 100000 | the events of this many last applied entries are kept (on disk) for watchers to resume from; 1 to 100000000 |
+//! | `watch_buffer_replies` | 256 | replies queued for one watcher before it is cut off as too slow; 1 to 65536 |
+//! | `watch_streams_max` | 1024 | concurrent watch streams one node serves; 1 to 65536 |
 //!
 //! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
 //! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
@@ -68,6 +71,9 @@ pub const SETTINGS: &[&str] = &[
     "snapshot_timeout_ms",
     "request_bytes_max",
     "read_lease",
+    "watch_window_entries",
+    "watch_buffer_replies",
+    "watch_streams_max",
 ];
 
 /// openraft's defaults: a heartbeat well inside the election timeout, so one lost heartbeat does
@@ -96,6 +102,15 @@ pub const REQUEST_BYTES_MAX_FLOOR: usize = 256 * 1024;
 pub const REQUEST_BYTES_MAX_CEILING: usize = 64 * 1024 * 1024;
 /// Voters at bootstrap: each write waits for a majority, so more nodes only add latency.
 pub const PEERS_MAX: usize = 9;
+/// Enough for a watcher to resume after a restart of its gateway under a busy cluster.
+pub const WATCH_WINDOW_ENTRIES_DEFAULT: u64 = 100_000;
+/// A window past this is a typo: each entry's events take disk.
+pub const WATCH_WINDOW_ENTRIES_MAX: u64 = 100_000_000;
+pub const WATCH_BUFFER_REPLIES_DEFAULT: usize = 256;
+/// Past this one slow watcher holds too much memory.
+pub const WATCH_BUFFER_REPLIES_MAX: usize = 65_536;
+pub const WATCH_STREAMS_MAX_DEFAULT: usize = 1024;
+pub const WATCH_STREAMS_MAX_CEILING: usize = 65_536;
 pub const CLUSTER_ID_BYTES_MAX: usize = 64;
 
 /// Why a config could not be read or is not valid.
@@ -166,6 +181,12 @@ pub struct RawConfig {
     pub request_bytes_max: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_lease: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_window_entries: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_buffer_replies: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_streams_max: Option<usize>,
     /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<RawPeer>>,
@@ -184,6 +205,27 @@ pub struct SnapshotPolicy {
     pub chunk_bytes: usize,
     /// Bound on sending one whole snapshot to a follower.
     pub timeout_ms: u64,
+}
+
+/// How long events are kept and how watchers are bounded (the watch stream).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchPolicy {
+    /// The events of the last this many applied entries are kept on disk.
+    pub window_entries: u64,
+    /// Replies queued for one watcher before it is cut off.
+    pub buffer_replies: usize,
+    /// Concurrent watch streams on this node.
+    pub streams_max: usize,
+}
+
+impl Default for WatchPolicy {
+    fn default() -> Self {
+        WatchPolicy {
+            window_entries: WATCH_WINDOW_ENTRIES_DEFAULT,
+            buffer_replies: WATCH_BUFFER_REPLIES_DEFAULT,
+            streams_max: WATCH_STREAMS_MAX_DEFAULT,
+        }
+    }
 }
 
 /// A validated config: the only form the runtime sees. Built only by [`RawConfig::validate`]
@@ -207,6 +249,7 @@ pub struct NodeConfig {
     pub snapshot: SnapshotPolicy,
     pub request_bytes_max: usize,
     pub read_lease: bool,
+    pub watch: WatchPolicy,
 }
 
 impl RawConfig {
@@ -278,6 +321,9 @@ impl RawConfig {
             "snapshot_timeout_ms" => self.snapshot_timeout_ms = num(value)?,
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
+            "watch_window_entries" => self.watch_window_entries = num(value)?,
+            "watch_buffer_replies" => self.watch_buffer_replies = num(value)?,
+            "watch_streams_max" => self.watch_streams_max = num(value)?,
             other => return Err(format!("{other} is not a setting")),
         }
         Ok(())
@@ -307,6 +353,9 @@ impl RawConfig {
             snapshot_timeout_ms: self.snapshot_timeout_ms.or(base.snapshot_timeout_ms),
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
+            watch_window_entries: self.watch_window_entries.or(base.watch_window_entries),
+            watch_buffer_replies: self.watch_buffer_replies.or(base.watch_buffer_replies),
+            watch_streams_max: self.watch_streams_max.or(base.watch_streams_max),
             peers: self.peers.or(base.peers),
         }
     }
@@ -381,6 +430,9 @@ impl NodeConfig {
             snapshot_timeout_ms: Some(self.snapshot.timeout_ms),
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
+            watch_window_entries: Some(self.watch.window_entries),
+            watch_buffer_replies: Some(self.watch.buffer_replies),
+            watch_streams_max: Some(self.watch.streams_max),
             peers: Some(
                 self.peers
                     .iter()

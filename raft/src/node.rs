@@ -173,6 +173,7 @@ impl TavernNode {
         let raft_config = raft_config(c)?;
         let (log, sm) =
             store::open(&c.data_dir, &identity).map_err(|e| StartError::store(&c.data_dir, e))?;
+        sm.set_events_window(c.watch.window_entries);
         let reader = sm.reader();
         let released = sm.released();
         let peers = Arc::new(PeerStatus::default());

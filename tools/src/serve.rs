@@ -91,6 +91,15 @@ pub struct ServeArgs {
     /// Serve LEASE reads on the leader (true or false).
     #[arg(long)]
     read_lease: Option<bool>,
+    /// Applied entries whose events are kept on disk for watchers to resume from.
+    #[arg(long)]
+    watch_window_entries: Option<u64>,
+    /// Replies queued for one watcher before it is cut off as too slow.
+    #[arg(long)]
+    watch_buffer_replies: Option<usize>,
+    /// Concurrent watch streams this node serves.
+    #[arg(long)]
+    watch_streams_max: Option<usize>,
 }
 
 /// `--peers`, parsed.
@@ -123,6 +132,9 @@ impl ServeArgs {
             snapshot_timeout_ms: self.snapshot_timeout_ms,
             request_bytes_max: self.request_bytes_max,
             read_lease: self.read_lease,
+            watch_window_entries: self.watch_window_entries,
+            watch_buffer_replies: self.watch_buffer_replies,
+            watch_streams_max: self.watch_streams_max,
         }
     }
 

@@ -85,6 +85,7 @@ fn a_minimal_file_validates_with_the_defaults() {
             },
             request_bytes_max: REQUEST_BYTES_MAX_DEFAULT,
             read_lease: false,
+            watch: WatchPolicy::default(),
         }
     );
 }
@@ -425,6 +426,9 @@ fn every_setting_can_come_from_the_environment() {
         ("snapshot_timeout_ms", "90000"),
         ("request_bytes_max", "300000"),
         ("read_lease", "true"),
+        ("watch_window_entries", "500"),
+        ("watch_buffer_replies", "8"),
+        ("watch_streams_max", "3"),
     ];
     assert_eq!(
         values.map(|(s, _)| s).as_slice(),
@@ -460,6 +464,9 @@ fn every_setting_can_come_from_the_environment() {
             "snapshot_timeout_ms = 90000",
             "request_bytes_max = 300000",
             "read_lease = true",
+            "watch_window_entries = 500",
+            "watch_buffer_replies = 8",
+            "watch_streams_max = 3",
             "",
             "[[peers]]",
             "id = 1",
@@ -510,4 +517,29 @@ fn flags_override_env_which_overrides_the_file() {
     assert_eq!(config.cluster_id, "from-flags");
     assert_eq!(config.heartbeat_ms, 20);
     assert_eq!(config.node_id, 2);
+}
+
+#[test]
+fn watch_settings_have_bounds() {
+    let mut raw = three_nodes();
+    raw.watch_window_entries = Some(0);
+    raw.watch_buffer_replies = Some(WATCH_BUFFER_REPLIES_MAX + 1);
+    raw.watch_streams_max = Some(0);
+    let problems = match raw.validate() {
+        Err(ConfigError::Invalid { problems }) => problems,
+        other => panic!("expected invalid, got {other:?}"),
+    };
+    assert_eq!(
+        problems,
+        [
+            "watch_window_entries (0) must be from 1 to 100000000 (entries)",
+            "watch_buffer_replies (65537) must be from 1 to 65536 (replies)",
+            "watch_streams_max (0) must be from 1 to 65536 (streams)",
+        ]
+    );
+    let mut raw = three_nodes();
+    raw.watch_window_entries = Some(10);
+    let config = raw.validate().expect("valid");
+    assert_eq!(config.watch.window_entries, 10);
+    assert_eq!(config.watch.buffer_replies, WATCH_BUFFER_REPLIES_DEFAULT);
 }
