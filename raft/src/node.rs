@@ -54,6 +54,7 @@ use crate::network::{Freshness, NetworkFactory, PeerStatus, RaftService, RAFT_ME
 use crate::store::{self, StateReader, StoreError};
 use crate::types::{NodeId, Proposal, Raft};
 
+mod events;
 mod status;
 
 /// Why a node could not start.
@@ -155,6 +156,8 @@ struct Inner {
     /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
     /// across an `.await`.
     server: Mutex<Option<RaftServer>>,
+    /// Turns `true` when `shutdown` starts: watch streams end (`node/events.rs`).
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// The internal Raft service's task and the sender that stops it.
@@ -220,6 +223,7 @@ impl TavernNode {
                 freshness,
                 last_stamp_ms: AtomicU64::new(0),
                 server: Mutex::new(Some((stop_tx, server))),
+                stopping: tokio::sync::watch::channel(false).0,
             }),
         };
         node.bootstrap().await?;
@@ -269,6 +273,8 @@ impl TavernNode {
     /// wait an election timeout for a new leader. It returns once openraft has let go of the
     /// store (bounded); the store closes once every clone of this node is dropped.
     pub async fn shutdown(&self) -> Result<(), String> {
+        // Watchers go first: they resume on another node from their last index.
+        self.inner.stopping.send_replace(true);
         self.hand_over_leadership().await;
         let server = self
             .inner

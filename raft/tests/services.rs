@@ -52,6 +52,7 @@ async fn start() -> Served {
         node.clone(),
         ServiceLimits {
             request_bytes_max: REQUEST_BYTES_MAX,
+            watch: tavern_raft::config::WatchPolicy::default(),
         },
     );
     let (shutdown, stop) = oneshot::channel::<()>();

@@ -57,7 +57,7 @@ pub use self::log::LogStore;
 pub use self::sm_snapshot::SnapshotBuilder;
 pub use self::snapshot::{SnapshotError, SnapshotFile};
 pub use self::events::{EventsPage, CF_EVENTS};
-pub use self::state::{AppliedEvents, StateMachine, StateReader};
+pub use self::state::{AppliedEvents, StateMachine, StateReader, EVENTS_CHANNEL_CAPACITY};
 pub use self::view::{BatchView, RocksView};
 
 /// The RocksDB handle type: column families can be created and dropped through `&self`.
