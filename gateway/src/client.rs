@@ -271,6 +271,32 @@ impl Client {
         Ok((target, ch))
     }
 
+    /// The options this client was made with.
+    pub(crate) fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// Endpoint `i` (modulo their number) and its channel, whoever leads: for calls any node
+    /// serves (watch).
+    pub(crate) fn endpoint_at(&self, i: usize) -> Result<(String, Channel), Error> {
+        let target = self.inner.endpoints[i % self.inner.endpoints.len()].clone();
+        let mut r = self.routing();
+        let ch = match r.channels.get(&target) {
+            Some(ch) => ch.clone(),
+            None => {
+                let ch = channel(&target, &self.inner.options)?;
+                r.channels.insert(target.clone(), ch.clone());
+                ch
+            }
+        };
+        Ok((target, ch))
+    }
+
+    /// A backoff pause for retry `n` (0-based), as calls use.
+    pub(crate) fn backoff_pause(&self, n: u32) -> Duration {
+        self.backoff(n)
+    }
+
     /// A backoff for retry `n` (0-based): a random duration up to `initial * 2^n`, capped.
     fn backoff(&self, n: u32) -> Duration {
         let o = &self.inner.options;

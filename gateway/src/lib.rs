@@ -25,8 +25,10 @@
 //!
 //! Every command and query of the eight domains goes through [`Client::write`] and
 //! [`Client::read`]; typed methods exist so far for realm, account, character and mail.
+//! [`Client::watch`] streams the cluster's events from a log index on, from any node, and
+//! resumes by itself on another node without losing or repeating one (`watch.rs`).
 //! Not yet here (issue 4): typed methods of presence, social, channel and arena (same
-//! macros), spreading follower-safe reads over nodes, watch.
+//! macros), spreading follower-safe reads over nodes.
 //!
 //! Architecture invariant: no rocksdb, no openraft; the server crates only for their types.
 
@@ -36,10 +38,14 @@ mod error;
 pub mod options;
 mod rpc;
 mod session;
+mod watch;
 
 pub use calls::NewCharacter;
 pub use client::Client;
 pub use error::Error;
 pub use options::ClientOptions;
 pub use rpc::{Served, Written};
-pub use tavern_proto::ReadLevel;
+pub use tavern_proto::{EventBatch, ReadLevel};
+/// The `Stream` trait and its combinators (`StreamExt::next`), for [`WatchStream`].
+pub use tokio_stream;
+pub use watch::{WatchStream, WATCH_QUEUE_BATCHES};
