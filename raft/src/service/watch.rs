@@ -18,8 +18,10 @@
 //!
 //! Bounded: one watcher holds at most `watch_buffer_replies` replies (a queue with one spare
 //! slot, kept for the error) and lags at most `EVENTS_CHANNEL_CAPACITY` entries on the
-//! broadcast. Past either it is cut off with `ABORTED`/`WATCH_LAGGED`, and resumes from the
-//! last index it received + 1 (from the window). A snapshot installed under a live watcher
+//! broadcast. A reply waits up to `WATCH_SEND_WAIT_MS` for room in the queue (a burst drains
+//! into the transport meanwhile); a queue full for longer, or a lagged broadcast, cuts the
+//! watcher off with `ABORTED`/`WATCH_LAGGED`, and it resumes from the last index it received
+//! + 1 (from the window). A snapshot installed under a live watcher
 //! leaves a gap: it is cut off with `COMPACTED`.
 //!
 //! Each stream is a task owned by its response stream: it ends when the client goes away (the
@@ -44,6 +46,8 @@ use crate::store::{AppliedEvents, EventsPage};
 
 /// How often a live watcher gets a progress reply (when the applied index moved).
 pub const WATCH_PROGRESS_INTERVAL_MS: u64 = 1_000;
+/// How long a reply may wait for room in a watcher's queue before the watcher is cut off.
+pub const WATCH_SEND_WAIT_MS: u64 = 1_000;
 /// Stored entries read from the window per step of the history.
 pub const WATCH_HISTORY_PAGE_ENTRIES: usize = crate::store::events::EVENTS_PAGE_ENTRIES_MAX;
 
@@ -140,7 +144,7 @@ enum Stop {
 impl Outbox {
     /// Sends the events of `entry` that pass `filter` (nothing when none does) and moves past
     /// it. Skips an entry already sent.
-    fn entry(&mut self, filter: &EventFilter, entry: AppliedEvents) -> Result<(), Outcome> {
+    async fn entry(&mut self, filter: &EventFilter, entry: AppliedEvents) -> Result<(), Outcome> {
         if entry.index < self.next {
             return Ok(());
         }
@@ -153,7 +157,8 @@ impl Outbox {
             self.send(EventBatch {
                 index: entry.index,
                 events,
-            })?;
+            })
+            .await?;
         }
         self.next = entry.index + 1;
         Ok(())
@@ -165,33 +170,45 @@ impl Outbox {
         if applied < self.next {
             return Ok(());
         }
+        // Keep the spare slot for the error.
         if self.tx.capacity() <= 1 {
             return Ok(());
         }
-        self.send(EventBatch {
+        let progress = EventBatch {
             index: applied,
             events: Vec::new(),
-        })?;
-        self.next = applied + 1;
-        Ok(())
+        };
+        match self.tx.try_send(Ok(progress.into())) {
+            Ok(()) => {
+                self.next = applied + 1;
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Outcome::Stop(Stop::Gone)),
+            Err(mpsc::error::TrySendError::Full(_)) => Ok(()),
+        }
     }
 
-    fn send(&mut self, batch: EventBatch) -> Result<(), Outcome> {
-        if self.tx.is_closed() {
-            return Err(Outcome::Stop(Stop::Gone));
-        }
-        // Keep the spare slot for the error.
-        if self.tx.capacity() <= 1 {
-            return Err(Outcome::Error(NodeError::WatchLagged {
-                resume_index: self.next,
-            }));
-        }
-        match self.tx.try_send(Ok(batch.into())) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(Outcome::Stop(Stop::Gone)),
-            Err(mpsc::error::TrySendError::Full(_)) => Err(Outcome::Error(NodeError::WatchLagged {
+    /// Queues `batch`, waiting at most [`WATCH_SEND_WAIT_MS`] for room (a burst drains into
+    /// the transport meanwhile); a watcher whose queue stays full that long is cut off.
+    async fn send(&mut self, batch: EventBatch) -> Result<(), Outcome> {
+        // Two slots: one for the reply, one kept spare for the error.
+        let room = tokio::time::timeout(
+            Duration::from_millis(WATCH_SEND_WAIT_MS),
+            self.tx.reserve_many(2),
+        )
+        .await;
+        match room {
+            Err(_) => Err(Outcome::Error(NodeError::WatchLagged {
                 resume_index: self.next,
             })),
+            Ok(Err(_)) => Err(Outcome::Stop(Stop::Gone)),
+            Ok(Ok(mut permits)) => match permits.next() {
+                Some(permit) => {
+                    permit.send(Ok(batch.into()));
+                    Ok(())
+                }
+                None => Err(Outcome::Stop(Stop::Gone)),
+            },
         }
     }
 
@@ -244,7 +261,7 @@ async fn stream<N: EventSource>(
             break;
         }
         for entry in page.entries {
-            out.entry(filter, entry)?;
+            out.entry(filter, entry).await?;
         }
     }
 
@@ -264,7 +281,7 @@ async fn stream<N: EventSource>(
             received = live.recv() => {
                 let entry = received.map_err(|e| lagged_or_closed(e, out.next))?;
                 out.check_reset(*reset.borrow())?;
-                out.entry(filter, entry)?;
+                out.entry(filter, entry).await?;
             }
             _ = tick.tick() => {
                 // The applied index first, then everything the broadcast holds up to it.
@@ -273,7 +290,7 @@ async fn stream<N: EventSource>(
                     match live.try_recv() {
                         Ok(entry) => {
                             out.check_reset(*reset.borrow())?;
-                            out.entry(filter, entry)?;
+                            out.entry(filter, entry).await?;
                         }
                         Err(broadcast::error::TryRecvError::Empty) => break,
                         Err(broadcast::error::TryRecvError::Lagged(_)) => {

@@ -74,14 +74,30 @@ fn index_of(key: &[u8]) -> Result<u64, StoreError> {
         })
 }
 
-/// `events_from` as stored, or where a store without it starts its window.
-pub(super) fn load_events_from(
+/// `events_from` as stored; a store without it (fresh, or written before the window existed)
+/// starts its window after its `last_applied`, and the key is written so every later read
+/// agrees.
+pub(super) fn open_events_from(db: &Db, last_applied: Option<u64>) -> Result<u64, StoreError> {
+    let meta = cf(db, CF_SM_META)?;
+    match db.get_cf(&meta, KEY_EVENTS_FROM)? {
+        Some(b) => decode_meta::<u64>("events_from", &b),
+        None => {
+            let from = last_applied.map_or(0, |l| l + 1);
+            db.put_cf(&meta, KEY_EVENTS_FROM, encode_meta(&from))?;
+            Ok(from)
+        }
+    }
+}
+
+fn stored_events_from(
     get: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, rocksdb::Error>,
-    last_applied: Option<u64>,
 ) -> Result<u64, StoreError> {
     match get(KEY_EVENTS_FROM)? {
         Some(b) => decode_meta::<u64>("events_from", &b),
-        None => Ok(last_applied.map_or(0, |l| l + 1)),
+        None => Err(StoreError::Decode {
+            what: "events_from",
+            reason: "missing (it is written when the store opens)".into(),
+        }),
     }
 }
 
@@ -126,8 +142,7 @@ pub(super) fn page(shared: &Shared, from: u64, max: usize) -> Result<EventsPage,
     let db: &Db = &shared.db;
     let snap = db.snapshot();
     let meta = cf(db, CF_SM_META)?;
-    let (last, _) = shared.read_applied(|k| snap.get_cf(&meta, k))?;
-    let first_index = load_events_from(|k| snap.get_cf(&meta, k), last.map(|l| l.index()))?;
+    let first_index = stored_events_from(|k| snap.get_cf(&meta, k))?;
     let events_cf = cf(db, CF_EVENTS)?;
     let start = from.to_be_bytes();
     let mut entries = Vec::new();

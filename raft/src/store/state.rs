@@ -152,8 +152,8 @@ impl StateMachine {
         let meta = cf(&db, CF_SM_META)?;
         let (last, _) = Shared::read_applied_from(|k| db.get_cf(&meta, k))?;
         let applied_at_open = last.map(|l| l.index());
-        let events_from = events::load_events_from(|k| db.get_cf(&meta, k), applied_at_open)?;
         drop(meta);
+        let events_from = events::open_events_from(&db, applied_at_open)?;
         let (applied, _) = watch::channel(applied_at_open);
         let (events, _) = broadcast::channel(EVENTS_CHANNEL_CAPACITY);
         let shared = Arc::new(Shared {
