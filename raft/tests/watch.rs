@@ -3,8 +3,9 @@
 //!
 //! - the history (from the window) and the live stream meet with no gap and no duplicate
 //!   while writes go on;
-//! - a watcher that does not read is cut off with `ABORTED`/`WATCH_LAGGED` naming the index to
-//!   resume from, and resuming there loses nothing;
+//! - a watcher that does not read for longer than a reply may wait is cut off with
+//!   `ABORTED`/`WATCH_LAGGED` naming the index to resume from, and resuming there loses
+//!   nothing;
 //! - a node at its stream limit refuses another watcher with `RESOURCE_EXHAUSTED`, and a
 //!   filter with an unknown kind is refused with `INVALID_ARGUMENT`.
 
@@ -18,6 +19,7 @@ use tavern_proto::status::node_error_from_status;
 use tavern_proto::{EventBatch, NodeError};
 use tavern_raft::api::Node;
 use tavern_raft::config::WatchPolicy;
+use tavern_raft::service::watch::WATCH_SEND_WAIT_MS;
 use tavern_raft::service::{routes, serve, ServiceLimits};
 use tavern_raft::testnode::TestNode;
 use tavern_statemachine::account::AccountCommand;
@@ -148,27 +150,31 @@ async fn indexes_until(stream: &mut Streaming<tavern_proto::pb::WatchReply>, ind
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn history_and_live_meet_with_no_gap_and_no_duplicate() {
     let served = start(WatchPolicy::default()).await;
-    // A history of several pages of the window...
+    // A history of many pages of the window...
     let mut written = Vec::new();
-    for k in 0..1_000 {
+    for k in 0..3_000 {
         written.push(rename(&served.node, k).await);
     }
-    // ...and a writer that goes on while the watcher reads it.
+    // ...and a writer that goes on while the watcher subscribes and reads the history: the
+    // entries applied in between are both in the window and in the live broadcast, and must
+    // arrive once.
     let writer = {
         let node = served.node.clone();
         tokio::spawn(async move {
             let mut indexes = Vec::new();
-            for k in 1_000..1_400 {
+            for k in 3_000..4_000 {
                 indexes.push(rename(&node, k).await);
-                tokio::time::sleep(Duration::from_micros(500)).await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
             }
             indexes
         })
     };
     let mut stream = watch(served.addr, 0).await.expect("watch");
-    written.extend(writer.await.expect("writer"));
-    let last = *written.last().expect("writes");
+    // Read while the writer goes on: its 1000 entries follow the history's last one.
+    let last = *written.last().expect("writes") + 1_000;
     let seen = indexes_until(&mut stream, last).await;
+    written.extend(writer.await.expect("writer"));
+    assert_eq!(written.last(), Some(&last));
     assert_eq!(seen, written, "every rename once, in log order");
 }
 
@@ -186,6 +192,8 @@ async fn a_slow_watcher_is_cut_off_and_resumes_from_its_last_index() {
     for k in 0..5_000 {
         written.push(rename(&served.node, k).await);
     }
+    // Longer than a reply may wait for room: the node gives up on this watcher.
+    tokio::time::sleep(Duration::from_millis(3 * WATCH_SEND_WAIT_MS)).await;
     let mut received = Vec::new();
     let status = loop {
         match tokio::time::timeout(WAIT, stream.message()).await.expect("in time") {
@@ -205,7 +213,12 @@ async fn a_slow_watcher_is_cut_off_and_resumes_from_its_last_index() {
         other => panic!("expected WATCH_LAGGED, got {other:?}"),
     };
     assert!(status.message().contains("watch again from the last index received + 1"));
-    assert!(received.len() < written.len(), "cut off before the end");
+    assert!(
+        received.len() < written.len(),
+        "cut off before the end: received {} of {}, resume at {resume_index}",
+        received.len(),
+        written.len()
+    );
     assert_eq!(received.last().map(|i| i + 1), Some(resume_index));
 
     // Resuming from there gives the rest: every rename once.

@@ -4,10 +4,11 @@
 //! ```text
 //!  Watch(from, filter) ─▶ permit (watch_streams_max, else RESOURCE_EXHAUSTED)
 //!     1. subscribe to the live broadcast          (before reading history: nothing falls between)
-//!     2. history: pages of the event window from `next`; the window starts after `next`?
+//!     2. catch up: pages of the event window from `next`; the window starts after `next`?
 //!        ─▶ COMPACTED { first_index }
 //!     3. live: broadcast entries, skipping those below `next` (already sent from history);
-//!        each second a progress reply (the applied index, no events)
+//!        each second a progress reply (the applied index, no events); this task lagged
+//!        behind the broadcast ─▶ catch up from the window again, then go on
 //!  `next` is the first index not yet looked at: every reply moves it past the reply's index.
 //! ```
 //! No gap: an entry's events go to the broadcast after they are written to the window, so an
@@ -17,11 +18,11 @@
 //! draining the broadcast queue of everything up to `a`.
 //!
 //! Bounded: one watcher holds at most `watch_buffer_replies` replies (a queue with one spare
-//! slot, kept for the error) and lags at most `EVENTS_CHANNEL_CAPACITY` entries on the
-//! broadcast. A reply waits up to `WATCH_SEND_WAIT_MS` for room in the queue (a burst drains
-//! into the transport meanwhile); a queue full for longer, or a lagged broadcast, cuts the
-//! watcher off with `ABORTED`/`WATCH_LAGGED`, and it resumes from the last index it received
-//! + 1 (from the window). A snapshot installed under a live watcher
+//! slot, kept for the error), and the broadcast keeps at most `EVENTS_CHANNEL_CAPACITY`
+//! entries for all watchers (a task that falls further behind reads the window instead). A
+//! reply waits up to `WATCH_SEND_WAIT_MS` for room in the queue (a burst drains into the
+//! transport meanwhile); a client that leaves its queue full for longer is cut off with
+//! `ABORTED`/`WATCH_LAGGED`, and resumes from the last index it received + 1. A snapshot installed under a live watcher
 //! leaves a gap: it is cut off with `COMPACTED`.
 //!
 //! Each stream is a task owned by its response stream: it ends when the client goes away (the
@@ -249,21 +250,7 @@ async fn stream<N: EventSource>(
     let applied = node.applied_index();
     let mut stopping = node.stopping();
 
-    // History, page by page, each page from one consistent read of the window.
-    loop {
-        let page = read_page(node, out.next).await?;
-        if page.first_index > out.next {
-            return Err(Outcome::Error(NodeError::Compacted {
-                first_index: page.first_index,
-            }));
-        }
-        if page.entries.is_empty() {
-            break;
-        }
-        for entry in page.entries {
-            out.entry(filter, entry).await?;
-        }
-    }
+    catch_up(node, filter, out).await?;
 
     // Live.
     let mut tick = tokio::time::interval(Duration::from_millis(WATCH_PROGRESS_INTERVAL_MS));
@@ -278,11 +265,16 @@ async fn stream<N: EventSource>(
                     )));
                 }
             }
-            received = live.recv() => {
-                let entry = received.map_err(|e| lagged_or_closed(e, out.next))?;
-                out.check_reset(*reset.borrow())?;
-                out.entry(filter, entry).await?;
-            }
+            received = live.recv() => match received {
+                Ok(entry) => {
+                    out.check_reset(*reset.borrow())?;
+                    out.entry(filter, entry).await?;
+                }
+                // This task fell behind the broadcast (not necessarily the client): the
+                // window on disk has what it missed.
+                Err(broadcast::error::RecvError::Lagged(_)) => catch_up(node, filter, out).await?,
+                Err(broadcast::error::RecvError::Closed) => return Err(closed()),
+            },
             _ = tick.tick() => {
                 // The applied index first, then everything the broadcast holds up to it.
                 let at = *applied.borrow();
@@ -294,11 +286,9 @@ async fn stream<N: EventSource>(
                         }
                         Err(broadcast::error::TryRecvError::Empty) => break,
                         Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                            return Err(Outcome::Error(NodeError::WatchLagged { resume_index: out.next }));
+                            catch_up(node, filter, out).await?;
                         }
-                        Err(broadcast::error::TryRecvError::Closed) => {
-                            return Err(Outcome::Error(NodeError::Unavailable("the node's event feed closed".into())));
-                        }
+                        Err(broadcast::error::TryRecvError::Closed) => return Err(closed()),
                     }
                 }
                 out.check_reset(*reset.borrow())?;
@@ -310,13 +300,31 @@ async fn stream<N: EventSource>(
     }
 }
 
-fn lagged_or_closed(e: broadcast::error::RecvError, next: u64) -> Outcome {
-    match e {
-        broadcast::error::RecvError::Lagged(_) => {
-            Outcome::Error(NodeError::WatchLagged { resume_index: next })
+fn closed() -> Outcome {
+    Outcome::Error(NodeError::Unavailable(
+        "the node's event feed closed".into(),
+    ))
+}
+
+/// Sends what the window holds from `out.next` on, page by page, each page from one
+/// consistent read; fails with `COMPACTED` when the window starts after `out.next`.
+async fn catch_up<N: EventSource>(
+    node: &Arc<N>,
+    filter: &EventFilter,
+    out: &mut Outbox,
+) -> Result<(), Outcome> {
+    loop {
+        let page = read_page(node, out.next).await?;
+        if page.first_index > out.next {
+            return Err(Outcome::Error(NodeError::Compacted {
+                first_index: page.first_index,
+            }));
         }
-        broadcast::error::RecvError::Closed => {
-            Outcome::Error(NodeError::Unavailable("the node's event feed closed".into()))
+        if page.entries.is_empty() {
+            return Ok(());
+        }
+        for entry in page.entries {
+            out.entry(filter, entry).await?;
         }
     }
 }
