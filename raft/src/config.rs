@@ -30,6 +30,7 @@
 //! | `snapshot_timeout_ms` | 600000 | bound on sending one whole snapshot to a follower |
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
+//! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
 //! | `watch_window_entries` | 100000 | the events of this many last applied entries are kept (on disk) for watchers to resume from; 1 to 100000000 |
 //! | `watch_buffer_replies` | 256 | replies queued for one watcher before it is cut off as too slow; 1 to 65536 |
 //! | `watch_streams_max` | 1024 | concurrent watch streams one node serves; 1 to 65536 |
@@ -71,6 +72,7 @@ pub const SETTINGS: &[&str] = &[
     "snapshot_timeout_ms",
     "request_bytes_max",
     "read_lease",
+    "auto_promote_learners",
     "watch_window_entries",
     "watch_buffer_replies",
     "watch_streams_max",
@@ -181,6 +183,7 @@ pub struct RawConfig {
     pub request_bytes_max: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_lease: Option<bool>,
+    pub auto_promote_learners: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch_window_entries: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -249,6 +252,8 @@ pub struct NodeConfig {
     pub snapshot: SnapshotPolicy,
     pub request_bytes_max: usize,
     pub read_lease: bool,
+    /// Promote caught-up learners automatically (on the leader; `node/promotion.rs`).
+    pub auto_promote_learners: bool,
     pub watch: WatchPolicy,
 }
 
@@ -321,6 +326,7 @@ impl RawConfig {
             "snapshot_timeout_ms" => self.snapshot_timeout_ms = num(value)?,
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
+            "auto_promote_learners" => self.auto_promote_learners = num(value)?,
             "watch_window_entries" => self.watch_window_entries = num(value)?,
             "watch_buffer_replies" => self.watch_buffer_replies = num(value)?,
             "watch_streams_max" => self.watch_streams_max = num(value)?,
@@ -353,6 +359,7 @@ impl RawConfig {
             snapshot_timeout_ms: self.snapshot_timeout_ms.or(base.snapshot_timeout_ms),
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
+            auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
             watch_window_entries: self.watch_window_entries.or(base.watch_window_entries),
             watch_buffer_replies: self.watch_buffer_replies.or(base.watch_buffer_replies),
             watch_streams_max: self.watch_streams_max.or(base.watch_streams_max),
@@ -430,6 +437,7 @@ impl NodeConfig {
             snapshot_timeout_ms: Some(self.snapshot.timeout_ms),
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
+            auto_promote_learners: Some(self.auto_promote_learners),
             watch_window_entries: Some(self.watch.window_entries),
             watch_buffer_replies: Some(self.watch.buffer_replies),
             watch_streams_max: Some(self.watch.streams_max),

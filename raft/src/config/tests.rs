@@ -85,6 +85,7 @@ fn a_minimal_file_validates_with_the_defaults() {
             },
             request_bytes_max: REQUEST_BYTES_MAX_DEFAULT,
             read_lease: false,
+            auto_promote_learners: false,
             watch: WatchPolicy::default(),
         }
     );
@@ -426,6 +427,7 @@ fn every_setting_can_come_from_the_environment() {
         ("snapshot_timeout_ms", "90000"),
         ("request_bytes_max", "300000"),
         ("read_lease", "true"),
+        ("auto_promote_learners", "true"),
         ("watch_window_entries", "500"),
         ("watch_buffer_replies", "8"),
         ("watch_streams_max", "3"),
@@ -464,6 +466,7 @@ fn every_setting_can_come_from_the_environment() {
             "snapshot_timeout_ms = 90000",
             "request_bytes_max = 300000",
             "read_lease = true",
+            "auto_promote_learners = true",
             "watch_window_entries = 500",
             "watch_buffer_replies = 8",
             "watch_streams_max = 3",
