@@ -166,7 +166,10 @@ async fn a_watcher_on_a_follower_sees_every_event_once_across_a_leader_stop_and_
     let acked_before = acked.lock().await.len();
     let deadline = tokio::time::Instant::now() + WAIT;
     while acked.lock().await.len() < acked_before + 10 {
-        assert!(tokio::time::Instant::now() < deadline, "writes stalled after the leader stopped");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "writes stalled after the leader stopped"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
@@ -179,7 +182,10 @@ async fn a_watcher_on_a_follower_sees_every_event_once_across_a_leader_stop_and_
     let acked_before = acked.lock().await.len();
     let deadline = tokio::time::Instant::now() + WAIT;
     while acked.lock().await.len() < acked_before + 10 {
-        assert!(tokio::time::Instant::now() < deadline, "writes stalled after the follower stopped");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "writes stalled after the follower stopped"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
@@ -244,7 +250,10 @@ async fn a_watcher_asking_for_a_dropped_index_gets_the_resync_error() {
         first_index > 1 && first_index <= last,
         "the window starts within the last entries: {first_index}, last {last}"
     );
-    assert!(stream.next().await.is_none(), "the stream ends after the error");
+    assert!(
+        stream.next().await.is_none(),
+        "the stream ends after the error"
+    );
     assert_eq!(
         Error::Compacted { first_index }.to_string(),
         format!(
@@ -256,7 +265,10 @@ async fn a_watcher_asking_for_a_dropped_index_gets_the_resync_error() {
     let mut stream = client.watch(first_index.max(last - 2), renames());
     let seen = read_until(&mut stream, last).await;
     assert_eq!(seen.last().map(|b| b.index), Some(last));
-    assert_eq!(seen.last().map(|b| new_name(&b.events[0])), Some(name(19).to_lowercase()));
+    assert_eq!(
+        seen.last().map(|b| new_name(&b.events[0])),
+        Some(name(19).to_lowercase())
+    );
     drop(stream);
     cluster.stop_all().await;
 }
@@ -286,7 +298,10 @@ async fn a_restarted_node_keeps_its_event_window() {
     let after = read_until(&mut stream, last).await;
     assert_eq!(after, before);
     assert_eq!(
-        before.iter().filter(|b| b.events.iter().any(|e| e.kind() == "character.renamed")).count(),
+        before
+            .iter()
+            .filter(|b| b.events.iter().any(|e| e.kind() == "character.renamed"))
+            .count(),
         10
     );
     drop(stream);

@@ -129,7 +129,10 @@ async fn watch(
 }
 
 /// Reads replies with events until one at `index` or later; returns their indexes.
-async fn indexes_until(stream: &mut Streaming<tavern_proto::pb::WatchReply>, index: u64) -> Vec<u64> {
+async fn indexes_until(
+    stream: &mut Streaming<tavern_proto::pb::WatchReply>,
+    index: u64,
+) -> Vec<u64> {
     let mut seen = Vec::new();
     loop {
         let reply = tokio::time::timeout(WAIT, stream.message())
@@ -196,7 +199,10 @@ async fn a_slow_watcher_is_cut_off_and_resumes_from_its_last_index() {
     tokio::time::sleep(Duration::from_millis(3 * WATCH_SEND_WAIT_MS)).await;
     let mut received = Vec::new();
     let status = loop {
-        match tokio::time::timeout(WAIT, stream.message()).await.expect("in time") {
+        match tokio::time::timeout(WAIT, stream.message())
+            .await
+            .expect("in time")
+        {
             Ok(Some(reply)) => {
                 let batch = EventBatch::try_from(reply).expect("valid");
                 if !batch.events.is_empty() {
@@ -212,7 +218,9 @@ async fn a_slow_watcher_is_cut_off_and_resumes_from_its_last_index() {
         Some(NodeError::WatchLagged { resume_index }) => resume_index,
         other => panic!("expected WATCH_LAGGED, got {other:?}"),
     };
-    assert!(status.message().contains("watch again from the last index received + 1"));
+    assert!(status
+        .message()
+        .contains("watch again from the last index received + 1"));
     assert!(
         received.len() < written.len(),
         "cut off before the end: received {} of {}, resume at {resume_index}",
@@ -235,7 +243,9 @@ async fn stream_limit_and_bad_filters_are_refused() {
     })
     .await;
     let first = watch(served.addr, 0).await.expect("the first watcher");
-    let refused = watch(served.addr, 0).await.expect_err("the second is refused");
+    let refused = watch(served.addr, 0)
+        .await
+        .expect_err("the second is refused");
     assert_eq!(refused.code(), Code::ResourceExhausted);
     assert_eq!(
         node_error_from_status(&refused),

@@ -67,7 +67,10 @@ impl From<AccountFriendState> for pb::AccountFriendState {
 }
 
 /// An account friend state from the wire: UNSPECIFIED and unknown values are refused.
-pub(super) fn account_friend_state(field: &str, value: i32) -> Result<AccountFriendState, ConvertError> {
+pub(super) fn account_friend_state(
+    field: &str,
+    value: i32,
+) -> Result<AccountFriendState, ConvertError> {
     match pb::AccountFriendState::try_from(value) {
         Ok(pb::AccountFriendState::PendingOutgoing) => Ok(AccountFriendState::PendingOutgoing),
         Ok(pb::AccountFriendState::PendingIncoming) => Ok(AccountFriendState::PendingIncoming),

@@ -53,10 +53,10 @@ use serde::Serialize;
 
 use crate::identity::Identity;
 
+pub use self::events::{EventsPage, CF_EVENTS};
 pub use self::log::LogStore;
 pub use self::sm_snapshot::SnapshotBuilder;
 pub use self::snapshot::{SnapshotError, SnapshotFile};
-pub use self::events::{EventsPage, CF_EVENTS};
 pub use self::state::{AppliedEvents, StateMachine, StateReader, EVENTS_CHANNEL_CAPACITY};
 pub use self::view::{BatchView, RocksView};
 

@@ -89,7 +89,14 @@ pub const EVENT_KINDS: &[&str] = &[
 ];
 
 /// The event domains, the part of a kind before the dot.
-pub const EVENT_DOMAINS: &[&str] = &["character", "presence", "social", "channel", "mail", "arena"];
+pub const EVENT_DOMAINS: &[&str] = &[
+    "character",
+    "presence",
+    "social",
+    "channel",
+    "mail",
+    "arena",
+];
 
 impl Event {
     /// The event's kind, one of [`EVENT_KINDS`].

@@ -145,7 +145,10 @@ fn presence(s: &mut Subjects, e: &P) {
             notify,
             ..
         } => {
-            s.character(*id).account(*account).gateway(gateway).notify(notify);
+            s.character(*id)
+                .account(*account)
+                .gateway(gateway)
+                .notify(notify);
         }
         P::Status { id, notify, .. } => {
             s.character(*id).notify(notify);
@@ -181,7 +184,9 @@ fn social(s: &mut Subjects, e: &S) {
             friend,
             ..
         } => {
-            s.character(*owner).opt_gateway(owner_gateway).character(*friend);
+            s.character(*owner)
+                .opt_gateway(owner_gateway)
+                .character(*friend);
         }
         S::IgnoreAdded {
             owner,
@@ -194,7 +199,9 @@ fn social(s: &mut Subjects, e: &S) {
             owner_gateway,
             ignored,
         } => {
-            s.character(*owner).opt_gateway(owner_gateway).character(*ignored);
+            s.character(*owner)
+                .opt_gateway(owner_gateway)
+                .character(*ignored);
         }
         S::AccountFriendRequested { from: a, to: b }
         | S::AccountFriendAccepted {
@@ -205,7 +212,9 @@ fn social(s: &mut Subjects, e: &S) {
             requester: a,
             decliner: b,
         }
-        | S::AccountFriendRemoved { by: a, other: b, .. } => {
+        | S::AccountFriendRemoved {
+            by: a, other: b, ..
+        } => {
             s.side(a).side(b);
         }
     }
@@ -231,7 +240,10 @@ fn channel(s: &mut Subjects, e: &Ch) {
             s.channel(channel).opt_character(*old).opt_character(*new);
         }
         Ch::Notify {
-            channel, target, by, ..
+            channel,
+            target,
+            by,
+            ..
         } => {
             s.channel(channel).opt_character(*target).opt_character(*by);
         }
@@ -242,7 +254,10 @@ fn channel(s: &mut Subjects, e: &Ch) {
             gateway,
             ..
         } => {
-            s.channel(channel).character(*by).character(*target).gateway(gateway);
+            s.channel(channel)
+                .character(*by)
+                .character(*target)
+                .gateway(gateway);
         }
         Ch::ChannelDeleted { channel, .. } => {
             s.channel(channel);
@@ -309,7 +324,10 @@ fn arena(s: &mut Subjects, e: &A) {
             notify,
             ..
         } => {
-            s.realm(*realm).character(*id).character(*inviter).notify(notify);
+            s.realm(*realm)
+                .character(*id)
+                .character(*inviter)
+                .notify(notify);
         }
         A::Removed {
             realm,

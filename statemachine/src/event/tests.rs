@@ -95,7 +95,11 @@ fn a_filter_takes_kinds_and_realms_and_any_subject() {
     let events = [offline(), incoming(), joined()];
     let pass = |f: EventFilter| -> Vec<&'static str> {
         let f = f.validate().expect("valid filter");
-        events.iter().filter(|e| f.matches(e)).map(|e| e.kind()).collect()
+        events
+            .iter()
+            .filter(|e| f.matches(e))
+            .map(|e| e.kind())
+            .collect()
     };
     assert_eq!(pass(EventFilter::default()).len(), 3);
     assert_eq!(

@@ -109,14 +109,16 @@ impl TryFrom<pb::Event> for Event {
 
     fn try_from(e: pb::Event) -> Result<Self, ConvertError> {
         use pb::event::Event as E;
-        Ok(match e.event.ok_or_else(|| ConvertError::required("event"))? {
-            E::Character(e) => Event::Character(e.try_into()?),
-            E::Presence(e) => Event::Presence(e.try_into()?),
-            E::Social(e) => Event::Social(e.try_into()?),
-            E::Channel(e) => Event::Channel(e.try_into()?),
-            E::Mail(e) => Event::Mail(e.try_into()?),
-            E::Arena(e) => Event::Arena(e.try_into()?),
-        })
+        Ok(
+            match e.event.ok_or_else(|| ConvertError::required("event"))? {
+                E::Character(e) => Event::Character(e.try_into()?),
+                E::Presence(e) => Event::Presence(e.try_into()?),
+                E::Social(e) => Event::Social(e.try_into()?),
+                E::Channel(e) => Event::Channel(e.try_into()?),
+                E::Mail(e) => Event::Mail(e.try_into()?),
+                E::Arena(e) => Event::Arena(e.try_into()?),
+            },
+        )
     }
 }
 
@@ -156,7 +158,9 @@ impl TryFrom<pb::WatchRequest> for WatchRequest {
         let channels = each("filter.channels", f.channels, |k| {
             super::channel::channel_key("filter.channels", Some(k))
         })?;
-        let gateways = each("filter.gateways", f.gateways, |g| gateway("filter.gateways", g))?;
+        let gateways = each("filter.gateways", f.gateways, |g| {
+            gateway("filter.gateways", g)
+        })?;
         let filter = EventFilter {
             kinds: f.kinds,
             realms: f.realms,
