@@ -657,6 +657,7 @@ async fn reflection_lists_every_service() {
             "tavern.v1.PresenceService",
             "tavern.v1.RealmService",
             "tavern.v1.SocialService",
+            "tavern.v1.WatchService",
         ]
     );
     served.shutdown.send(()).expect("the server is running");
