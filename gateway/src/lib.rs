@@ -28,7 +28,8 @@
 //! [`Client::watch`] streams the cluster's events from a log index on, from any node, and
 //! resumes by itself on another node without losing or repeating one (`watch.rs`).
 //! Not yet here (issue 4): typed methods of presence, social, channel and arena (same
-//! macros), spreading follower-safe reads over nodes.
+//! macros). Reads any node serves (`LINEARIZABLE`, `AT_LEAST`, `STALE`) are spread
+//! round robin over every node unless [`ClientOptions::reads_on_leader`].
 //!
 //! Architecture invariant: no rocksdb, no openraft; the server crates only for their types.
 

@@ -34,6 +34,22 @@
 //! | `watch_window_entries` | 100000 | the events of this many last applied entries are kept (on disk) for watchers to resume from; 1 to 100000000 |
 //! | `watch_buffer_replies` | 256 | replies queued for one watcher before it is cut off as too slow; 1 to 65536 |
 //! | `watch_streams_max` | 1024 | concurrent watch streams one node serves; 1 to 65536 |
+//! | `backup_dir` | none (no scheduled backups) | directory the node writes its scheduled backups to (snapshot files, `tavern snapshot inspect` reads them) |
+//! | `backup_interval_s` | 3600 | seconds between two scheduled backups, 1 to 604800 (a week); a backup is skipped when nothing was applied since the last one |
+//! | `backup_keep` | 24 | how many scheduled backups to keep, 1 to 10000; older ones are removed after each new one |
+//!
+//! `backup_interval_s` and `backup_keep` without `backup_dir` are refused (they would do
+//! nothing).
+//!
+//! `read_lease` and clocks: a `LEASE` read is served by the leader without a round as long as a
+//! quorum acknowledged it within the last `election_timeout_max_ms` (openraft's leader lease),
+//! measured on the leader's monotonic clock; followers do not vote for another leader before
+//! that long without its heartbeats. This holds only while the nodes' clocks advance at nearly
+//! the same rate: the drift between any two nodes over one lease must stay well below
+//! `election_timeout_max_ms - election_timeout_min_ms` (with the defaults, 150 ms per 300 ms;
+//! NTP-disciplined clocks drift microseconds). A leader process paused (GC, VM migration,
+//! SIGSTOP) between the lease check and the read can serve data up to one lease old. Leave it
+//! off unless such a rare stale read is acceptable; `LINEARIZABLE` makes no clock assumption.
 //!
 //! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
 //! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
@@ -76,6 +92,9 @@ pub const SETTINGS: &[&str] = &[
     "watch_window_entries",
     "watch_buffer_replies",
     "watch_streams_max",
+    "backup_dir",
+    "backup_interval_s",
+    "backup_keep",
 ];
 
 /// openraft's defaults: a heartbeat well inside the election timeout, so one lost heartbeat does
@@ -114,6 +133,12 @@ pub const WATCH_BUFFER_REPLIES_MAX: usize = 65_536;
 pub const WATCH_STREAMS_MAX_DEFAULT: usize = 1024;
 pub const WATCH_STREAMS_MAX_CEILING: usize = 65_536;
 pub const CLUSTER_ID_BYTES_MAX: usize = 64;
+pub const BACKUP_INTERVAL_S_DEFAULT: u64 = 3_600;
+/// A backup less often than weekly is a typo (milliseconds for seconds), not a choice.
+pub const BACKUP_INTERVAL_S_MAX: u64 = 7 * 24 * 3_600;
+pub const BACKUP_KEEP_DEFAULT: usize = 24;
+/// More files than this in one directory is a typo, not a retention policy.
+pub const BACKUP_KEEP_MAX: usize = 10_000;
 
 /// Why a config could not be read or is not valid.
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +215,12 @@ pub struct RawConfig {
     pub watch_buffer_replies: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch_streams_max: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_interval_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_keep: Option<usize>,
     /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<RawPeer>>,
@@ -231,6 +262,15 @@ impl Default for WatchPolicy {
     }
 }
 
+/// Scheduled backups of the node's state (`node/backup.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupPolicy {
+    pub dir: PathBuf,
+    pub interval_s: u64,
+    /// How many backups to keep, 1 to [`BACKUP_KEEP_MAX`].
+    pub keep: usize,
+}
+
 /// A validated config: the only form the runtime sees. Built only by [`RawConfig::validate`]
 /// (`non_exhaustive` forbids a struct literal outside this crate).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,6 +295,8 @@ pub struct NodeConfig {
     /// Promote caught-up learners automatically (on the leader; `node/promotion.rs`).
     pub auto_promote_learners: bool,
     pub watch: WatchPolicy,
+    /// `None`: no scheduled backups.
+    pub backup: Option<BackupPolicy>,
 }
 
 impl RawConfig {
@@ -330,6 +372,9 @@ impl RawConfig {
             "watch_window_entries" => self.watch_window_entries = num(value)?,
             "watch_buffer_replies" => self.watch_buffer_replies = num(value)?,
             "watch_streams_max" => self.watch_streams_max = num(value)?,
+            "backup_dir" => self.backup_dir = Some(PathBuf::from(value)),
+            "backup_interval_s" => self.backup_interval_s = num(value)?,
+            "backup_keep" => self.backup_keep = num(value)?,
             other => return Err(format!("{other} is not a setting")),
         }
         Ok(())
@@ -363,6 +408,9 @@ impl RawConfig {
             watch_window_entries: self.watch_window_entries.or(base.watch_window_entries),
             watch_buffer_replies: self.watch_buffer_replies.or(base.watch_buffer_replies),
             watch_streams_max: self.watch_streams_max.or(base.watch_streams_max),
+            backup_dir: self.backup_dir.or(base.backup_dir),
+            backup_interval_s: self.backup_interval_s.or(base.backup_interval_s),
+            backup_keep: self.backup_keep.or(base.backup_keep),
             peers: self.peers.or(base.peers),
         }
     }
@@ -441,6 +489,9 @@ impl NodeConfig {
             watch_window_entries: Some(self.watch.window_entries),
             watch_buffer_replies: Some(self.watch.buffer_replies),
             watch_streams_max: Some(self.watch.streams_max),
+            backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
+            backup_interval_s: self.backup.as_ref().map(|b| b.interval_s),
+            backup_keep: self.backup.as_ref().map(|b| b.keep),
             peers: Some(
                 self.peers
                     .iter()

@@ -103,6 +103,15 @@ pub struct ServeArgs {
     /// Concurrent watch streams this node serves.
     #[arg(long)]
     watch_streams_max: Option<usize>,
+    /// Directory of the node's scheduled backups (none: no scheduled backups).
+    #[arg(long)]
+    backup_dir: Option<PathBuf>,
+    /// Seconds between two scheduled backups (skipped when nothing changed).
+    #[arg(long)]
+    backup_interval_s: Option<u64>,
+    /// How many scheduled backups to keep.
+    #[arg(long)]
+    backup_keep: Option<usize>,
 }
 
 /// `--peers`, parsed.
@@ -139,6 +148,9 @@ impl ServeArgs {
             watch_window_entries: self.watch_window_entries,
             watch_buffer_replies: self.watch_buffer_replies,
             watch_streams_max: self.watch_streams_max,
+            backup_dir: self.backup_dir.clone(),
+            backup_interval_s: self.backup_interval_s,
+            backup_keep: self.backup_keep,
         }
     }
 

@@ -52,7 +52,7 @@ pub mod watch;
 pub use health::{health_routes, serve_health, PROMETHEUS_TEXT, READY_APPLY_LAG_MAX};
 pub use status_page::REFRESH_SECONDS;
 
-pub use admin::Admin;
+pub use admin::{Admin, SnapshotStream};
 pub use watch::EventSource;
 
 /// What the services enforce on every call, from the node config.
