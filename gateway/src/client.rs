@@ -337,6 +337,32 @@ impl Client {
             .insert(target.to_string(), Instant::now());
     }
 
+    /// The options this client was made with.
+    pub(crate) fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// Endpoint `i` (modulo their number) and its channel, whoever leads: for calls any node
+    /// serves (watch).
+    pub(crate) fn endpoint_at(&self, i: usize) -> Result<(String, Transport), Error> {
+        let target = self.inner.endpoints[i % self.inner.endpoints.len()].clone();
+        let mut r = self.routing();
+        let ch = match r.channels.get(&target) {
+            Some(ch) => ch.clone(),
+            None => {
+                let ch = channel(&target, &self.inner.options)?;
+                r.channels.insert(target.clone(), ch.clone());
+                ch
+            }
+        };
+        Ok((target, ch))
+    }
+
+    /// A backoff pause for retry `n` (0-based), as calls use.
+    pub(crate) fn backoff_pause(&self, n: u32) -> Duration {
+        self.backoff(n)
+    }
+
     /// A backoff for retry `n` (0-based): a random duration up to `initial * 2^n`, capped.
     fn backoff(&self, n: u32) -> Duration {
         let o = &self.inner.options;
@@ -471,9 +497,11 @@ fn classify(status: &Status, target: &str, route: Route) -> Retry {
                 Retry::Elsewhere(format!("{target}: {e}"))
             }
             NodeError::TooStale { .. } if route == Route::Spread => Retry::TooStale(Error::Node(e)),
-            NodeError::TooStale { .. } | NodeError::ReadLevelUnavailable(_) => {
-                Retry::Fail(Error::Node(e))
-            }
+            NodeError::TooStale { .. }
+            | NodeError::ReadLevelUnavailable(_)
+            | NodeError::Compacted { .. }
+            | NodeError::WatchLagged { .. }
+            | NodeError::TooManyWatches { .. } => Retry::Fail(Error::Node(e)),
         };
     }
     if let Some(e) = error_from_status(status) {

@@ -44,6 +44,11 @@ pub enum Error {
     /// The node refused this client: no token, a token it does not accept (`ClientOptions::token`).
     #[error("refused by the node: {0}")]
     Unauthenticated(String),
+    /// Watch: the events before `first_index` are no longer kept by the cluster. Read the
+    /// state (at an index of at least `first_index`) and watch again from that read's
+    /// `applied_index + 1`.
+    #[error("events before index {first_index} are compacted; resync from a read at index {first_index}")]
+    Compacted { first_index: u64 },
     /// An endpoint that is not a valid address.
     #[error("bad endpoint {endpoint:?}: {reason}")]
     Endpoint { endpoint: String, reason: String },

@@ -27,7 +27,9 @@
 //! (`calls/`, all in [`prelude`]), implemented for every [`Backend`]: [`Client`], or the bare
 //! state machine in tests (tavern-tests runs one domain suite against both). Reads any node
 //! serves (`LINEARIZABLE`, `AT_LEAST`, `STALE`) are spread round robin over every node unless
-//! [`ClientOptions::reads_on_leader`]. Not yet here (issue 4): watch.
+//! [`ClientOptions::reads_on_leader`]. [`Client::watch`] streams the cluster's events from a
+//! log index on, from any node, and resumes by itself on another node without losing or
+//! repeating one (`watch.rs`).
 //!
 //! Architecture invariant: no rocksdb, no openraft; the server crates only for their types.
 
@@ -38,6 +40,7 @@ pub mod options;
 mod rpc;
 pub mod security;
 mod session;
+mod watch;
 
 pub use calls::{
     AccountApi, ArenaApi, Backend, ChannelApi, CharacterApi, Joined, MailApi, NewCharacter,
@@ -65,5 +68,11 @@ pub mod prelude {
         AccountApi, ArenaApi, Backend, ChannelApi, CharacterApi, Joined, MailApi, NewCharacter,
         PresenceApi, RealmApi, SocialApi,
     };
-    pub use crate::{Client, ClientOptions, Error, ReadLevel, Served, Written};
+    pub use crate::{
+        Client, ClientOptions, Error, EventBatch, ReadLevel, Served, WatchStream, Written,
+    };
 }
+pub use tavern_proto::EventBatch;
+/// The `Stream` trait and its combinators (`StreamExt::next`), for [`WatchStream`].
+pub use tokio_stream;
+pub use watch::{WatchStream, WATCH_QUEUE_BATCHES};

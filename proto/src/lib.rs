@@ -20,7 +20,9 @@ pub mod convert;
 mod node_error;
 pub mod status;
 
-pub use convert::{ConvertError, QueryReply, ReadLevel, RequestHeader, WriteReply};
+pub use convert::{
+    ConvertError, EventBatch, QueryReply, ReadLevel, RequestHeader, WatchRequest, WriteReply,
+};
 pub use node_error::NodeError;
 
 /// Generated messages, clients and servers of package `tavern.v1`.

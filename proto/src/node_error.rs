@@ -32,4 +32,15 @@ pub enum NodeError {
     /// The node stopped applying (a fatal apply error) and serves nothing more.
     #[error("node halted: {0}")]
     Halted(String),
+    /// Watch: the events before `first_index` are no longer kept on this node (the window
+    /// moved past them, or a snapshot replaced the log there).
+    #[error("events before index {first_index} are compacted; resync from a read at index {first_index}")]
+    Compacted { first_index: u64 },
+    /// Watch: the watcher did not keep up (its buffer filled, or it fell further behind than
+    /// the node's live event channel holds) and was cut off.
+    #[error("the watcher fell behind and was cut off; watch again from the last index received + 1 (this node last sent up to {})", .resume_index.saturating_sub(1))]
+    WatchLagged { resume_index: u64 },
+    /// Watch: the node serves `max` watch streams already.
+    #[error("this node serves {max} watch streams already; try another node or later")]
+    TooManyWatches { max: u64 },
 }

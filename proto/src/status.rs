@@ -20,6 +20,9 @@
 //! | `TooStale` | `FAILED_PRECONDITION` | the read asked for fresher data than this node has |
 //! | `ReadLevelUnavailable` | `FAILED_PRECONDITION` | the node's config does not serve that level |
 //! | `Halted` | `UNAVAILABLE` | this node serves nothing more; another node can |
+//! | `Compacted` | `OUT_OF_RANGE` | watch: events before `first_index` are gone; resync |
+//! | `WatchLagged` | `ABORTED` | watch: cut off for falling behind; resume from the last index |
+//! | `TooManyWatches` | `RESOURCE_EXHAUSTED` | watch: the node's stream limit |
 //!
 //! The status message is the error's text. The error itself travels as a `tavern.v1.ErrorDetail`
 //! packed in a `google.rpc.Status` in the status details (the `grpc-status-details-bin` header),
@@ -223,7 +226,10 @@ pub fn error_of(d: &ErrorDetail) -> Result<Error, ConvertError> {
         | ErrorKind::Timeout
         | ErrorKind::TooStale
         | ErrorKind::ReadLevelUnavailable
-        | ErrorKind::Halted => {
+        | ErrorKind::Halted
+        | ErrorKind::Compacted
+        | ErrorKind::WatchLagged
+        | ErrorKind::TooManyWatches => {
             return Err(ConvertError::new(
                 "error.kind",
                 format!(
@@ -282,6 +288,9 @@ pub fn code_of_node_error(e: &NodeError) -> Code {
         }
         NodeError::Timeout { .. } => Code::DeadlineExceeded,
         NodeError::TooStale { .. } | NodeError::ReadLevelUnavailable(_) => Code::FailedPrecondition,
+        NodeError::Compacted { .. } => Code::OutOfRange,
+        NodeError::WatchLagged { .. } => Code::Aborted,
+        NodeError::TooManyWatches { .. } => Code::ResourceExhausted,
     }
 }
 
@@ -316,6 +325,18 @@ pub fn detail_of_node_error(e: &NodeError) -> ErrorDetail {
             d.reason = reason.clone();
             ErrorKind::Halted
         }
+        NodeError::Compacted { first_index } => {
+            d.first_index = *first_index;
+            ErrorKind::Compacted
+        }
+        NodeError::WatchLagged { resume_index } => {
+            d.resume_index = *resume_index;
+            ErrorKind::WatchLagged
+        }
+        NodeError::TooManyWatches { max } => {
+            d.max = *max;
+            ErrorKind::TooManyWatches
+        }
     };
     d.set_kind(kind);
     d
@@ -338,6 +359,13 @@ pub fn node_error_of(d: &ErrorDetail) -> Option<NodeError> {
         },
         ErrorKind::ReadLevelUnavailable => NodeError::ReadLevelUnavailable(d.reason.clone()),
         ErrorKind::Halted => NodeError::Halted(d.reason.clone()),
+        ErrorKind::Compacted => NodeError::Compacted {
+            first_index: d.first_index,
+        },
+        ErrorKind::WatchLagged => NodeError::WatchLagged {
+            resume_index: d.resume_index,
+        },
+        ErrorKind::TooManyWatches => NodeError::TooManyWatches { max: d.max },
         ErrorKind::Unspecified
         | ErrorKind::InvalidArgument
         | ErrorKind::NotFound

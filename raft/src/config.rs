@@ -31,6 +31,9 @@
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
 //! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
+//! | `watch_window_entries` | 100000 | the events of this many last applied entries are kept (on disk) for watchers to resume from; 1 to 100000000 |
+//! | `watch_buffer_replies` | 256 | replies queued for one watcher before it is cut off as too slow; 1 to 65536 |
+//! | `watch_streams_max` | 1024 | concurrent watch streams one node serves; 1 to 65536 |
 //! | `backup_dir` | none (no scheduled backups) | directory the node writes its scheduled backups to (snapshot files, `tavern snapshot inspect` reads them) |
 //! | `backup_interval_s` | 3600 | seconds between two scheduled backups, 1 to 604800 (a week); a backup is skipped when nothing was applied since the last one |
 //! | `backup_keep` | 24 | how many scheduled backups to keep, 1 to 10000; older ones are removed after each new one |
@@ -100,6 +103,9 @@ pub const SETTINGS: &[&str] = &[
     "read_lease",
     "auto_promote_learners",
     "client_concurrency_max",
+    "watch_window_entries",
+    "watch_buffer_replies",
+    "watch_streams_max",
     "backup_dir",
     "backup_interval_s",
     "backup_keep",
@@ -135,6 +141,15 @@ pub const CLIENT_CONCURRENCY_MAX_DEFAULT: usize = 1024;
 pub const CLIENT_CONCURRENCY_MAX_CEILING: usize = 65_536;
 /// Voters at bootstrap: each write waits for a majority, so more nodes only add latency.
 pub const PEERS_MAX: usize = 9;
+/// Enough for a watcher to resume after a restart of its gateway under a busy cluster.
+pub const WATCH_WINDOW_ENTRIES_DEFAULT: u64 = 100_000;
+/// A window past this is a typo: each entry's events take disk.
+pub const WATCH_WINDOW_ENTRIES_MAX: u64 = 100_000_000;
+pub const WATCH_BUFFER_REPLIES_DEFAULT: usize = 256;
+/// Past this one slow watcher holds too much memory.
+pub const WATCH_BUFFER_REPLIES_MAX: usize = 65_536;
+pub const WATCH_STREAMS_MAX_DEFAULT: usize = 1024;
+pub const WATCH_STREAMS_MAX_CEILING: usize = 65_536;
 pub const CLUSTER_ID_BYTES_MAX: usize = 64;
 pub const BACKUP_INTERVAL_S_DEFAULT: u64 = 3_600;
 /// A backup less often than weekly is a typo (milliseconds for seconds), not a choice.
@@ -215,6 +230,12 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_concurrency_max: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_window_entries: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_buffer_replies: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_streams_max: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_interval_s: Option<u64>,
@@ -241,6 +262,27 @@ pub struct SnapshotPolicy {
     pub chunk_bytes: usize,
     /// Bound on sending one whole snapshot to a follower.
     pub timeout_ms: u64,
+}
+
+/// How long events are kept and how watchers are bounded (the watch stream).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchPolicy {
+    /// The events of the last this many applied entries are kept on disk.
+    pub window_entries: u64,
+    /// Replies queued for one watcher before it is cut off.
+    pub buffer_replies: usize,
+    /// Concurrent watch streams on this node.
+    pub streams_max: usize,
+}
+
+impl Default for WatchPolicy {
+    fn default() -> Self {
+        WatchPolicy {
+            window_entries: WATCH_WINDOW_ENTRIES_DEFAULT,
+            buffer_replies: WATCH_BUFFER_REPLIES_DEFAULT,
+            streams_max: WATCH_STREAMS_MAX_DEFAULT,
+        }
+    }
 }
 
 /// Scheduled backups of the node's state (`node/backup.rs`).
@@ -279,6 +321,7 @@ pub struct NodeConfig {
     pub client_concurrency_max: usize,
     /// TLS, the cluster secret, the client tokens (`crate::security` loads the files).
     pub security: SecurityConfig,
+    pub watch: WatchPolicy,
     /// `None`: no scheduled backups.
     pub backup: Option<BackupPolicy>,
 }
@@ -355,6 +398,9 @@ impl RawConfig {
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
             "auto_promote_learners" => self.auto_promote_learners = num(value)?,
+            "watch_window_entries" => self.watch_window_entries = num(value)?,
+            "watch_buffer_replies" => self.watch_buffer_replies = num(value)?,
+            "watch_streams_max" => self.watch_streams_max = num(value)?,
             "backup_dir" => self.backup_dir = Some(PathBuf::from(value)),
             "backup_interval_s" => self.backup_interval_s = num(value)?,
             "backup_keep" => self.backup_keep = num(value)?,
@@ -394,6 +440,9 @@ impl RawConfig {
             read_lease: self.read_lease.or(base.read_lease),
             auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
             client_concurrency_max: self.client_concurrency_max.or(base.client_concurrency_max),
+            watch_window_entries: self.watch_window_entries.or(base.watch_window_entries),
+            watch_buffer_replies: self.watch_buffer_replies.or(base.watch_buffer_replies),
+            watch_streams_max: self.watch_streams_max.or(base.watch_streams_max),
             backup_dir: self.backup_dir.or(base.backup_dir),
             backup_interval_s: self.backup_interval_s.or(base.backup_interval_s),
             backup_keep: self.backup_keep.or(base.backup_keep),
@@ -478,6 +527,9 @@ impl NodeConfig {
             auto_promote_learners: Some(self.auto_promote_learners),
             client_concurrency_max: Some(self.client_concurrency_max),
             security: (self.security != SecurityConfig::default()).then(|| self.security.to_raw()),
+            watch_window_entries: Some(self.watch.window_entries),
+            watch_buffer_replies: Some(self.watch.buffer_replies),
+            watch_streams_max: Some(self.watch.streams_max),
             backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
             backup_interval_s: self.backup.as_ref().map(|b| b.interval_s),
             backup_keep: self.backup.as_ref().map(|b| b.keep),

@@ -63,6 +63,7 @@ use crate::reads::Reads;
 use crate::store::{self, StateReader, StoreError};
 use crate::types::{NodeId, Proposal, Raft};
 
+mod events;
 mod status;
 
 /// Why a node could not start.
@@ -173,6 +174,8 @@ struct Inner {
     promoter: Mutex<Option<promotion::Promoter>>,
     /// Counts leader changes for `/metrics`; aborted by `shutdown`.
     leader_watch: JoinHandle<()>,
+    /// Turns `true` when `shutdown` starts: watch streams end (`node/events.rs`).
+    stopping: tokio::sync::watch::Sender<bool>,
     /// The scheduled backups' task, if the config asks for backups; taken by `shutdown`.
     backups: Mutex<Option<backup::BackupTask>>,
 }
@@ -195,6 +198,7 @@ impl TavernNode {
         security.warn_if_plain(id);
         let (log, sm) =
             store::open(&c.data_dir, &identity).map_err(|e| StartError::store(&c.data_dir, e))?;
+        sm.set_events_window(c.watch.window_entries);
         let reader = sm.reader();
         let released = sm.released();
         let peers = Arc::new(PeerStatus::default());
@@ -260,6 +264,7 @@ impl TavernNode {
                 server: Mutex::new(Some((stop_tx, server))),
                 promoter: Mutex::new(None),
                 leader_watch,
+                stopping: tokio::sync::watch::channel(false).0,
                 backups: Mutex::new(None),
             }),
         };
@@ -328,6 +333,8 @@ impl TavernNode {
             .take();
         let request_timeout = Duration::from_millis(self.inner.config.request_timeout_ms);
         promotion::stop(promoter, request_timeout).await;
+        // Watchers go first: they resume on another node from their last index.
+        self.inner.stopping.send_replace(true);
         let backups = self
             .inner
             .backups

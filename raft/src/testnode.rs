@@ -6,6 +6,7 @@
 //! to refuse every call with a given [`NodeError`], so a test can see how each refusal reaches
 //! a client. Nothing here waits: a read at a level it cannot serve is refused, not delayed.
 
+use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tavern_proto::convert::{NodeRole, NodeStatus, StateDigest};
@@ -14,18 +15,27 @@ use tavern_statemachine::{apply, query, Command, Entry, MemView, Query, RequestI
 
 use crate::api::{Node, NodeError, Served, Written};
 use crate::node::{MembershipError, MembershipView};
-use crate::service::Admin;
+use crate::service::{Admin, EventSource};
 use crate::store::digest::Hasher;
+use crate::store::{AppliedEvents, EventsPage};
 
 /// The node id and cluster id `TestNode` reports in its status.
 pub const TEST_NODE_ID: u64 = 1;
 pub const TEST_CLUSTER_ID: &str = "test";
+
+/// Entries with events `TestNode` keeps for watchers (its event window).
+pub const TEST_EVENTS_KEPT_MAX: usize = 10_000;
 
 /// A one-node, in-memory, synchronous [`Node`].
 #[derive(Debug)]
 pub struct TestNode {
     // A std mutex: never held across an `.await` (nothing in here awaits).
     state: Mutex<State>,
+    events: tokio::sync::broadcast::Sender<AppliedEvents>,
+    applied: tokio::sync::watch::Sender<Option<u64>>,
+    /// Never changes: a test node has no snapshots and does not stop.
+    reset: tokio::sync::watch::Sender<u64>,
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Debug)]
@@ -37,6 +47,10 @@ struct State {
     halted: Option<String>,
     /// Set by [`TestNode::refuse`].
     refusal: Option<NodeError>,
+    /// The event window: the last [`TEST_EVENTS_KEPT_MAX`] entries with events, and the first
+    /// index it covers.
+    window: VecDeque<AppliedEvents>,
+    window_from: u64,
 }
 
 impl TestNode {
@@ -49,7 +63,13 @@ impl TestNode {
                 applied_index: 0,
                 halted: None,
                 refusal: None,
+                window: VecDeque::new(),
+                window_from: 0,
             }),
+            events: tokio::sync::broadcast::channel(crate::store::EVENTS_CHANNEL_CAPACITY).0,
+            applied: tokio::sync::watch::channel(None).0,
+            reset: tokio::sync::watch::channel(0).0,
+            stopping: tokio::sync::watch::channel(false).0,
         }
     }
 
@@ -106,6 +126,22 @@ impl Node for TestNode {
             Ok(applied) => {
                 state.view.write(&applied.mutations);
                 state.applied_index += 1;
+                let index = state.applied_index;
+                if !applied.events.is_empty() {
+                    let entry = AppliedEvents {
+                        index,
+                        events: applied.events,
+                    };
+                    state.window.push_back(entry.clone());
+                    if state.window.len() > TEST_EVENTS_KEPT_MAX {
+                        if let Some(gone) = state.window.pop_front() {
+                            state.window_from = gone.index + 1;
+                        }
+                    }
+                    // Under the lock, so the broadcast and the window agree on the order.
+                    let _ = self.events.send(entry);
+                }
+                self.applied.send_replace(Some(index));
                 Ok(Written {
                     response: applied.response,
                     applied_index: state.applied_index,
@@ -213,5 +249,37 @@ impl Admin for TestNode {
             Some(why) => Err(format!("halted: {why}")),
             None => Ok("a test node, always its own leader".into()),
         }
+    }
+}
+
+impl EventSource for TestNode {
+    fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<AppliedEvents> {
+        self.events.subscribe()
+    }
+
+    fn applied_index(&self) -> tokio::sync::watch::Receiver<Option<u64>> {
+        self.applied.subscribe()
+    }
+
+    fn events_reset(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.reset.subscribe()
+    }
+
+    fn events_page(&self, from: u64, max: usize) -> Result<EventsPage, String> {
+        let state = self.lock();
+        Ok(EventsPage {
+            first_index: state.window_from,
+            entries: state
+                .window
+                .iter()
+                .filter(|e| e.index >= from)
+                .take(max)
+                .cloned()
+                .collect(),
+        })
+    }
+
+    fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stopping.subscribe()
     }
 }

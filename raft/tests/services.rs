@@ -52,6 +52,7 @@ async fn start() -> Served {
         node.clone(),
         ServiceLimits {
             request_bytes_max: REQUEST_BYTES_MAX,
+            watch: tavern_raft::config::WatchPolicy::default(),
         },
     );
     let (shutdown, stop) = oneshot::channel::<()>();
@@ -656,6 +657,7 @@ async fn reflection_lists_every_service() {
             "tavern.v1.PresenceService",
             "tavern.v1.RealmService",
             "tavern.v1.SocialService",
+            "tavern.v1.WatchService",
         ]
     );
     served.shutdown.send(()).expect("the server is running");

@@ -99,6 +99,15 @@ pub struct ServeArgs {
     client_concurrency_max: Option<usize>,
     #[command(flatten)]
     security: crate::security::SecurityFlags,
+    /// Applied entries whose events are kept on disk for watchers to resume from.
+    #[arg(long)]
+    watch_window_entries: Option<u64>,
+    /// Replies queued for one watcher before it is cut off as too slow.
+    #[arg(long)]
+    watch_buffer_replies: Option<usize>,
+    /// Concurrent watch streams this node serves.
+    #[arg(long)]
+    watch_streams_max: Option<usize>,
     /// Directory of the node's scheduled backups (none: no scheduled backups).
     #[arg(long)]
     backup_dir: Option<PathBuf>,
@@ -143,6 +152,9 @@ impl ServeArgs {
             auto_promote_learners: self.auto_promote_learners,
             client_concurrency_max: self.client_concurrency_max,
             security: self.security.raw(),
+            watch_window_entries: self.watch_window_entries,
+            watch_buffer_replies: self.watch_buffer_replies,
+            watch_streams_max: self.watch_streams_max,
             backup_dir: self.backup_dir.clone(),
             backup_interval_s: self.backup_interval_s,
             backup_keep: self.backup_keep,

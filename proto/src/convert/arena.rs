@@ -28,7 +28,7 @@ const PARTICIPANTS_MAX: usize = ARENA_TYPE_MAX as usize;
 /// Member changes one match may report: both sides' participants.
 const MEMBER_CHANGES_MAX: usize = 2 * PARTICIPANTS_MAX;
 
-fn team_name(field: &str, name: String) -> Result<String, ConvertError> {
+pub(super) fn team_name(field: &str, name: String) -> Result<String, ConvertError> {
     bytes_max(field, name, ARENA_TEAM_NAME_BYTES_MAX)
 }
 

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::pb;
 
-fn channel_name(field: &str, name: String) -> Result<String, ConvertError> {
+pub(super) fn channel_name(field: &str, name: String) -> Result<String, ConvertError> {
     bytes_max(field, name, CHANNEL_NAME_BYTES_MAX)
 }
 
@@ -73,7 +73,10 @@ impl TryFrom<pb::ChannelKey> for ChannelKey {
 }
 
 /// A required channel key, its errors named under `field` (`channel.key.team`).
-fn channel_key(field: &str, k: Option<pb::ChannelKey>) -> Result<ChannelKey, ConvertError> {
+pub(super) fn channel_key(
+    field: &str,
+    k: Option<pb::ChannelKey>,
+) -> Result<ChannelKey, ConvertError> {
     ChannelKey::try_from(required(field, k)?).map_err(|e| ConvertError {
         field: format!("{field}.{}", e.field.trim_start_matches("key.")),
         reason: e.reason,

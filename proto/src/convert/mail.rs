@@ -34,7 +34,7 @@ use crate::pb::return_mail_to_sender_response::Outcome;
 pub const SEND_MAIL_ITEMS_MAX: usize = u8::MAX as usize;
 
 /// Copper, at most [`MONEY_COPPER_MAX`].
-fn money(field: &str, copper: u32) -> Result<u32, ConvertError> {
+pub(super) fn money(field: &str, copper: u32) -> Result<u32, ConvertError> {
     if u64::from(copper) > MONEY_COPPER_MAX {
         return Err(ConvertError::new(
             field,
@@ -64,7 +64,7 @@ impl From<MailSender> for pb::MailSender {
 }
 
 /// A required sender: the message and one of its kinds must be set.
-fn sender(field: &str, s: Option<pb::MailSender>) -> Result<MailSender, ConvertError> {
+pub(super) fn sender(field: &str, s: Option<pb::MailSender>) -> Result<MailSender, ConvertError> {
     Ok(match required(field, required(field, s)?.kind)? {
         Kind::Player(id) => MailSender::Player(id.into()),
         Kind::AuctionId(id) => MailSender::Auction(id),
@@ -109,12 +109,12 @@ impl TryFrom<pb::MailItem> for MailItem {
 }
 
 /// The items of a mail the server answered with: at most [`MAIL_ITEMS_MAX`].
-fn items(list: &str, items: Vec<pb::MailItem>) -> Result<Vec<MailItem>, ConvertError> {
+pub(super) fn items(list: &str, items: Vec<pb::MailItem>) -> Result<Vec<MailItem>, ConvertError> {
     count_max(list, items.len(), MAIL_ITEMS_MAX)?;
     each(list, items, MailItem::try_from)
 }
 
-fn items_to_wire(items: Vec<MailItem>) -> Vec<pb::MailItem> {
+pub(super) fn items_to_wire(items: Vec<MailItem>) -> Vec<pb::MailItem> {
     items.into_iter().map(Into::into).collect()
 }
 

@@ -20,7 +20,7 @@ use crate::pb;
 /// names, so nothing longer than a name can match.
 pub const WHO_STRING_BYTES_MAX: usize = CHARACTER_NAME_BYTES_MAX;
 
-fn gateway_id(field: &str, g: String) -> Result<String, ConvertError> {
+pub(super) fn gateway_id(field: &str, g: String) -> Result<String, ConvertError> {
     bytes_max(field, g, GATEWAY_ID_BYTES_MAX)
 }
 

@@ -67,7 +67,10 @@ impl From<AccountFriendState> for pb::AccountFriendState {
 }
 
 /// An account friend state from the wire: UNSPECIFIED and unknown values are refused.
-fn account_friend_state(field: &str, value: i32) -> Result<AccountFriendState, ConvertError> {
+pub(super) fn account_friend_state(
+    field: &str,
+    value: i32,
+) -> Result<AccountFriendState, ConvertError> {
     match pb::AccountFriendState::try_from(value) {
         Ok(pb::AccountFriendState::PendingOutgoing) => Ok(AccountFriendState::PendingOutgoing),
         Ok(pb::AccountFriendState::PendingIncoming) => Ok(AccountFriendState::PendingIncoming),
@@ -88,7 +91,7 @@ fn target_name(field: &str, name: String) -> Result<String, ConvertError> {
     bytes_max(field, name, TARGET_NAME_BYTES_MAX)
 }
 
-fn note(field: &str, note: String) -> Result<String, ConvertError> {
+pub(super) fn note(field: &str, note: String) -> Result<String, ConvertError> {
     bytes_max(field, note, FRIEND_NOTE_BYTES_MAX)
 }
 

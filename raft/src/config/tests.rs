@@ -88,6 +88,7 @@ fn a_minimal_file_validates_with_the_defaults() {
             auto_promote_learners: false,
             client_concurrency_max: CLIENT_CONCURRENCY_MAX_DEFAULT,
             security: SecurityConfig::default(),
+            watch: WatchPolicy::default(),
             backup: None,
         }
     );
@@ -431,6 +432,9 @@ fn every_setting_can_come_from_the_environment() {
         ("read_lease", "true"),
         ("auto_promote_learners", "true"),
         ("client_concurrency_max", "64"),
+        ("watch_window_entries", "500"),
+        ("watch_buffer_replies", "8"),
+        ("watch_streams_max", "3"),
         ("backup_dir", "/tmp/tavern-env-backups"),
         ("backup_interval_s", "600"),
         ("backup_keep", "3"),
@@ -471,6 +475,9 @@ fn every_setting_can_come_from_the_environment() {
             "read_lease = true",
             "auto_promote_learners = true",
             "client_concurrency_max = 64",
+            "watch_window_entries = 500",
+            "watch_buffer_replies = 8",
+            "watch_streams_max = 3",
             "backup_dir = \"/tmp/tavern-env-backups\"",
             "backup_interval_s = 600",
             "backup_keep = 3",
@@ -587,6 +594,31 @@ fn client_concurrency_max_must_be_at_least_one() {
              {CLIENT_CONCURRENCY_MAX_CEILING} (calls)"
         )
     );
+}
+
+#[test]
+fn watch_settings_have_bounds() {
+    let mut raw = three_nodes();
+    raw.watch_window_entries = Some(0);
+    raw.watch_buffer_replies = Some(WATCH_BUFFER_REPLIES_MAX + 1);
+    raw.watch_streams_max = Some(0);
+    let problems = match raw.validate() {
+        Err(ConfigError::Invalid { problems }) => problems,
+        other => panic!("expected invalid, got {other:?}"),
+    };
+    assert_eq!(
+        problems,
+        [
+            "watch_window_entries (0) must be from 1 to 100000000 (entries)",
+            "watch_buffer_replies (65537) must be from 1 to 65536 (replies)",
+            "watch_streams_max (0) must be from 1 to 65536 (streams)",
+        ]
+    );
+    let mut raw = three_nodes();
+    raw.watch_window_entries = Some(10);
+    let config = raw.validate().expect("valid");
+    assert_eq!(config.watch.window_entries, 10);
+    assert_eq!(config.watch.buffer_replies, WATCH_BUFFER_REPLIES_DEFAULT);
 }
 
 #[test]

@@ -64,6 +64,33 @@ impl RawConfig {
             .clone()
             .unwrap_or_default()
             .validate(&mut v.problems);
+        let watch = WatchPolicy {
+            window_entries: self
+                .watch_window_entries
+                .unwrap_or(WATCH_WINDOW_ENTRIES_DEFAULT),
+            buffer_replies: self
+                .watch_buffer_replies
+                .unwrap_or(WATCH_BUFFER_REPLIES_DEFAULT),
+            streams_max: self.watch_streams_max.unwrap_or(WATCH_STREAMS_MAX_DEFAULT),
+        };
+        if !(1..=WATCH_WINDOW_ENTRIES_MAX).contains(&watch.window_entries) {
+            v.push(format!(
+                "watch_window_entries ({}) must be from 1 to {WATCH_WINDOW_ENTRIES_MAX} (entries)",
+                watch.window_entries
+            ));
+        }
+        if !(1..=WATCH_BUFFER_REPLIES_MAX).contains(&watch.buffer_replies) {
+            v.push(format!(
+                "watch_buffer_replies ({}) must be from 1 to {WATCH_BUFFER_REPLIES_MAX} (replies)",
+                watch.buffer_replies
+            ));
+        }
+        if !(1..=WATCH_STREAMS_MAX_CEILING).contains(&watch.streams_max) {
+            v.push(format!(
+                "watch_streams_max ({}) must be from 1 to {WATCH_STREAMS_MAX_CEILING} (streams)",
+                watch.streams_max
+            ));
+        }
         let backup = check_backup(&mut v, &self);
         match identity {
             Some(id) if v.problems.is_empty() => Ok(NodeConfig {
@@ -85,6 +112,7 @@ impl RawConfig {
                 auto_promote_learners: self.auto_promote_learners.unwrap_or(false),
                 client_concurrency_max,
                 security,
+                watch,
                 backup,
             }),
             _ => Err(ConfigError::Invalid {

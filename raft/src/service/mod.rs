@@ -1,6 +1,6 @@
 //! The gRPC domain services of `tavern-proto` (`RealmService` … `ArenaService`), each generic
-//! over a [`Node`], the `AdminService` over an [`Admin`] (`admin.rs`), plus gRPC server
-//! reflection.
+//! over a [`Node`], the `AdminService` over an [`Admin`] (`admin.rs`), the `WatchService` over
+//! an [`EventSource`] (`watch.rs`), plus gRPC server reflection.
 //!
 //! ```text
 //!  pb::XRequest ──header──▶ RequestHeader (request id for writes, read level for reads)
@@ -47,11 +47,13 @@ mod admin;
 mod domains;
 mod health;
 mod status_page;
+pub mod watch;
 
 pub use health::{health_routes, serve_health, PROMETHEUS_TEXT, READY_APPLY_LAG_MAX};
 pub use status_page::REFRESH_SECONDS;
 
 pub use admin::{Admin, SnapshotStream};
+pub use watch::EventSource;
 
 /// What the services enforce on every call, from the node config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +61,15 @@ pub struct ServiceLimits {
     /// The largest request message tonic decodes; a larger one is refused with
     /// `OUT_OF_RANGE` before it is read into a message.
     pub request_bytes_max: usize,
+    /// The watch stream's buffer and stream limits.
+    pub watch: crate::config::WatchPolicy,
 }
 
 impl From<&NodeConfig> for ServiceLimits {
     fn from(config: &NodeConfig) -> Self {
         ServiceLimits {
             request_bytes_max: config.request_bytes_max,
+            watch: config.watch,
         }
     }
 }
@@ -78,10 +83,10 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
-/// Every domain service and the admin service over `node`, each refusing requests over
-/// `limits.request_bytes_max`, and gRPC server reflection (v1 and v1alpha, so both old and new
-/// `grpcurl` list them).
-pub fn routes<N: Node + Admin>(node: Arc<N>, limits: ServiceLimits) -> Routes {
+/// Every domain service, the admin service and the watch service over `node`, each refusing
+/// requests over `limits.request_bytes_max`, and gRPC server reflection (v1 and v1alpha, so
+/// both old and new `grpcurl` list them).
+pub fn routes<N: Node + Admin + EventSource>(node: Arc<N>, limits: ServiceLimits) -> Routes {
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(tavern_proto::FILE_DESCRIPTOR_SET)
@@ -96,6 +101,7 @@ pub fn routes<N: Node + Admin>(node: Arc<N>, limits: ServiceLimits) -> Routes {
         .add_service(domains::ChannelSvc::server(node.clone(), limits))
         .add_service(domains::MailSvc::server(node.clone(), limits))
         .add_service(domains::ArenaSvc::server(node.clone(), limits))
+        .add_service(watch::WatchSvc::server(node.clone(), limits))
         .add_service(admin::AdminSvc::server(node, limits))
         .add_service(reflection().build_v1().expect(DESCRIPTORS))
         .add_service(reflection().build_v1alpha().expect(DESCRIPTORS))

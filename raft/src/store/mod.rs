@@ -9,6 +9,8 @@
 //!                  "state_cf"      -> name of the live state column family
 //!                  "last_applied"  -> [META_FORMAT_VERSION][postcard(Option<LogId>)]
 //!                  "membership"    -> [META_FORMAT_VERSION][postcard(StoredMembership)]
+//!     events       index u64 BE -> [EVENTS_FORMAT_VERSION][postcard(Vec<Event>)]: the event
+//!                  window (`events`); sm_meta "events_from" is its first index
 //!     state.<gen>  state machine key -> record (the `keys`/`codec` layout of tavern-statemachine),
 //!                  and the highest node id ever a member (`node_ids`, a key of tavern-raft's own)
 //!  <data_dir>/snapshots/current.tsnap   the last snapshot (see `snapshot`)
@@ -30,6 +32,7 @@
 
 pub(crate) mod backup;
 pub mod digest;
+pub mod events;
 mod identity_record;
 mod log;
 pub mod node_ids;
@@ -53,10 +56,11 @@ use serde::Serialize;
 use crate::identity::Identity;
 
 pub use self::backup::BackupInfo;
+pub use self::events::{EventsPage, CF_EVENTS};
 pub use self::log::LogStore;
 pub use self::sm_snapshot::SnapshotBuilder;
 pub use self::snapshot::{SnapshotError, SnapshotFile};
-pub use self::state::{AppliedEvents, StateMachine, StateReader};
+pub use self::state::{AppliedEvents, StateMachine, StateReader, EVENTS_CHANNEL_CAPACITY};
 pub use self::view::{BatchView, RocksView};
 
 /// The RocksDB handle type: column families can be created and dropped through `&self`.
@@ -175,7 +179,7 @@ fn open_db(dir: &Path) -> Result<(Db, Vec<String>), StoreError> {
     // Every existing column family must be opened (RocksDB refuses otherwise): the fixed ones
     // and whatever state generations a crash may have left.
     let mut names: Vec<String> = Db::list_cf(&opts, dir).unwrap_or_default(); // none: no database yet
-    for fixed in [CF_LOG, CF_RAFT_META, CF_SM_META] {
+    for fixed in [CF_LOG, CF_RAFT_META, CF_SM_META, CF_EVENTS] {
         if !names.iter().any(|n| n == fixed) {
             names.push(fixed.to_string());
         }

@@ -239,11 +239,19 @@ pub(super) fn install(
     wb.put_cf(&meta_cf, KEY_STATE_CF, new.as_bytes());
     wb.put_cf(&meta_cf, KEY_LAST_APPLIED, encode_meta(&meta.last_log_id));
     wb.put_cf(&meta_cf, KEY_MEMBERSHIP, encode_meta(&meta.last_membership));
+    // The entries the snapshot replaced were not applied here: the event window starts after it.
+    let events_from = meta.last_log_id.as_ref().map_or(0, |l| l.index() + 1);
+    let events_cf = cf(db, super::events::CF_EVENTS)?;
+    super::events::reset_in_batch(&mut wb, &events_cf, &meta_cf, events_from);
     let mut opts = WriteOptions::default();
     opts.set_sync(true);
     db.write_opt(wb, &opts)?;
     *guard = new.clone();
     drop(guard);
+    shared
+        .events_from
+        .store(events_from, std::sync::atomic::Ordering::Relaxed);
+    shared.events_reset.send_replace(events_from);
     // Readers that took the old handle keep reading it until they drop it.
     db.drop_cf(&old)?;
     shared.publish_applied(meta.last_log_id.as_ref().map(|l| l.index()));

@@ -6,9 +6,10 @@
 //!                           │ Fatal ─────▶ write what came before, halt, storage error (node stops)
 //!                           ▼
 //!   membership entry: the highest node id ever a member ──▶ pending (`node_ids`)
-//!        one WriteBatch: pending mutations + last_applied + membership ──▶ RocksDB
+//!        one WriteBatch: pending mutations + last_applied + membership
+//!                        + the entries' events and the window's trim (`events`) ──▶ RocksDB
 //!                           ▼
-//!        then: applied index watch, events broadcast, responders
+//!        then: events broadcast, applied index watch, responders
 //! ```
 //! A batch is written whole (or split at `APPLY_BATCH_BYTES_MAX`, each part with its own
 //! `last_applied`), so the state and `last_applied` never disagree after a crash. Reads go
@@ -28,6 +29,7 @@ use rocksdb::WriteBatch;
 use tavern_statemachine::{Event, Query, QueryResponse};
 use tokio::sync::{broadcast, watch};
 
+use super::events;
 use super::sm_snapshot::{self, SnapshotBuilder};
 use super::view::{BatchView, Pending, RocksView};
 use super::{cf, decode_meta, encode_meta, Db, SnapshotFile, StoreError, CF_SM_META};
@@ -38,7 +40,8 @@ use crate::types::{
 
 /// Pending writes of one apply batch, in bytes, before they are written and a new batch starts.
 pub const APPLY_BATCH_BYTES_MAX: usize = 8 << 20;
-/// Applied entries with events a slow subscriber may lag behind before it misses some.
+/// Applied entries with events a slow subscriber may lag behind before it misses some (a
+/// watcher that lags more is cut off and resumes from the window on disk).
 pub const EVENTS_CHANNEL_CAPACITY: usize = 1024;
 
 pub(super) const KEY_LAST_APPLIED: &[u8] = b"last_applied";
@@ -73,6 +76,14 @@ pub(super) struct Shared {
     /// The largest `time_ms` of the entries applied since this process opened the store.
     last_entry_time_ms: AtomicU64,
     events: broadcast::Sender<AppliedEvents>,
+    /// How many applied entries the event window keeps (`watch_window_entries`).
+    events_window: AtomicU64,
+    /// The first index the event window covers (see `events`); written only by apply and
+    /// snapshot install, under their WriteBatch.
+    pub(super) events_from: AtomicU64,
+    /// `events_from` as set by the last snapshot install of this process (0: none): a live
+    /// watcher before it has a gap and must resync.
+    pub(super) events_reset: watch::Sender<u64>,
     halted: Mutex<Option<String>>,
 }
 
@@ -142,8 +153,9 @@ impl StateMachine {
         let current = sm_snapshot::open_dir(&snapshot_dir)?;
         let meta = cf(&db, CF_SM_META)?;
         let (last, _) = Shared::read_applied_from(|k| db.get_cf(&meta, k))?;
-        drop(meta);
         let applied_at_open = last.map(|l| l.index());
+        drop(meta);
+        let events_from = events::open_events_from(&db, applied_at_open)?;
         let (applied, _) = watch::channel(applied_at_open);
         let (events, _) = broadcast::channel(EVENTS_CHANNEL_CAPACITY);
         let shared = Arc::new(Shared {
@@ -158,6 +170,9 @@ impl StateMachine {
             applied_at_open,
             last_entry_time_ms: AtomicU64::new(0),
             events,
+            events_window: AtomicU64::new(crate::config::WATCH_WINDOW_ENTRIES_DEFAULT),
+            events_from: AtomicU64::new(events_from),
+            events_reset: watch::channel(0).0,
             halted: Mutex::new(None),
         });
         Ok(StateMachine { shared, hold })
@@ -166,6 +181,14 @@ impl StateMachine {
     /// Tells when openraft has dropped every part of this store it owns (see `OpenraftHold`).
     pub fn released(&self) -> super::Released {
         self.hold.released()
+    }
+
+    /// Sets how many applied entries the event window keeps (`watch_window_entries`; the
+    /// default until called is the config's default). Takes effect at the next apply.
+    pub fn set_events_window(&self, entries: u64) {
+        self.shared
+            .events_window
+            .store(entries.max(1), Ordering::Relaxed);
     }
 
     /// The read side, for the node.
@@ -198,16 +221,31 @@ impl StateMachine {
         if let Some(m) = &batch.membership {
             wb.put_cf(&meta_cf, KEY_MEMBERSHIP, encode_meta(m));
         }
+        let events_cf = cf(db, events::CF_EVENTS)?;
+        let moved = events::write_batch_events(
+            &mut wb,
+            &events_cf,
+            &meta_cf,
+            &batch.events,
+            batch.last_applied.as_ref().map(|l| l.index()),
+            self.shared.events_window.load(Ordering::Relaxed),
+            self.shared.events_from.load(Ordering::Relaxed),
+        );
         db.write(wb).map_err(io::Error::other)?;
         drop(state);
+        if let Some(from) = moved {
+            self.shared.events_from.store(from, Ordering::Relaxed);
+        }
         batch.pending_bytes = 0;
         batch.membership = None;
-        self.shared
-            .publish_applied(batch.last_applied.as_ref().map(|l| l.index()));
+        // Events before the applied index: a watcher that sees the index has its events
+        // queued already (the watch service's progress replies rely on it).
         for ev in batch.events.drain(..) {
             // No subscriber is not an error: events are for whoever listens now.
             let _ = self.shared.events.send(ev);
         }
+        self.shared
+            .publish_applied(batch.last_applied.as_ref().map(|l| l.index()));
         for (responder, reply) in batch.responders.drain(..) {
             responder.send(reply);
         }
@@ -456,6 +494,22 @@ impl StateReader {
     /// The events of every entry applied from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<AppliedEvents> {
         self.shared.events.subscribe()
+    }
+
+    /// Up to `max` stored entries of the event window from index `from` on, with the window's
+    /// first index, from one consistent read (see [`super::events`]). Blocking.
+    pub fn events_page(&self, from: u64, max: usize) -> Result<super::EventsPage, StoreError> {
+        super::events::page(&self.shared, from, max)
+    }
+
+    /// The first index the event window covers now.
+    pub fn events_first_index(&self) -> u64 {
+        self.shared.events_from.load(Ordering::Relaxed)
+    }
+
+    /// The first index of the window as set by the last snapshot install (0: none yet).
+    pub fn events_reset(&self) -> watch::Receiver<u64> {
+        self.shared.events_reset.subscribe()
     }
 
     /// The highest node id ever a member of the cluster, as of the applied index (`None`
