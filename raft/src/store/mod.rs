@@ -34,6 +34,8 @@ mod log;
 pub mod node_ids;
 #[cfg(test)]
 mod open_tests;
+#[cfg(test)]
+mod size_tests;
 mod sm_snapshot;
 pub mod snapshot;
 mod state;
