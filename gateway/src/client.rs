@@ -392,6 +392,8 @@ fn classify(status: &Status, target: &str) -> Retry {
             NodeError::TooStale { .. } | NodeError::ReadLevelUnavailable(_) => {
                 Retry::Fail(Error::Node(e))
             }
+            // Retrying does not make room: the caller frees data or waits for the operator.
+            NodeError::NoSpace { alarm, detail } => Retry::Fail(Error::NoSpace { alarm, detail }),
         };
     }
     if let Some(e) = error_from_status(status) {

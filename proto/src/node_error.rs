@@ -32,4 +32,11 @@ pub enum NodeError {
     /// The node stopped applying (a fatal apply error) and serves nothing more.
     #[error("node halted: {0}")]
     Halted(String),
+    /// A write that adds data, refused while a space alarm is active on this node (`detail`:
+    /// the figures and what to do). Reads, and writes that free data, still work.
+    #[error("write refused, {alarm} alarm: {detail}")]
+    NoSpace {
+        alarm: crate::convert::AlarmKind,
+        detail: String,
+    },
 }

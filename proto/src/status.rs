@@ -20,6 +20,7 @@
 //! | `TooStale` | `FAILED_PRECONDITION` | the read asked for fresher data than this node has |
 //! | `ReadLevelUnavailable` | `FAILED_PRECONDITION` | the node's config does not serve that level |
 //! | `Halted` | `UNAVAILABLE` | this node serves nothing more; another node can |
+//! | `NoSpace` | `RESOURCE_EXHAUSTED` | a quota or disk alarm: free data (deletes pass) or space, not retry now |
 //!
 //! The status message is the error's text. The error itself travels as a `tavern.v1.ErrorDetail`
 //! packed in a `google.rpc.Status` in the status details (the `grpc-status-details-bin` header),
@@ -223,7 +224,8 @@ pub fn error_of(d: &ErrorDetail) -> Result<Error, ConvertError> {
         | ErrorKind::Timeout
         | ErrorKind::TooStale
         | ErrorKind::ReadLevelUnavailable
-        | ErrorKind::Halted => {
+        | ErrorKind::Halted
+        | ErrorKind::NoSpace => {
             return Err(ConvertError::new(
                 "error.kind",
                 format!(
@@ -282,6 +284,7 @@ pub fn code_of_node_error(e: &NodeError) -> Code {
         }
         NodeError::Timeout { .. } => Code::DeadlineExceeded,
         NodeError::TooStale { .. } | NodeError::ReadLevelUnavailable(_) => Code::FailedPrecondition,
+        NodeError::NoSpace { .. } => Code::ResourceExhausted,
     }
 }
 
@@ -316,6 +319,11 @@ pub fn detail_of_node_error(e: &NodeError) -> ErrorDetail {
             d.reason = reason.clone();
             ErrorKind::Halted
         }
+        NodeError::NoSpace { alarm, detail } => {
+            d.reason = detail.clone();
+            d.set_alarm((*alarm).into());
+            ErrorKind::NoSpace
+        }
     };
     d.set_kind(kind);
     d
@@ -338,6 +346,10 @@ pub fn node_error_of(d: &ErrorDetail) -> Option<NodeError> {
         },
         ErrorKind::ReadLevelUnavailable => NodeError::ReadLevelUnavailable(d.reason.clone()),
         ErrorKind::Halted => NodeError::Halted(d.reason.clone()),
+        ErrorKind::NoSpace => NodeError::NoSpace {
+            alarm: crate::convert::AlarmKind::try_from(d.alarm()).ok()?,
+            detail: d.reason.clone(),
+        },
         ErrorKind::Unspecified
         | ErrorKind::InvalidArgument
         | ErrorKind::NotFound

@@ -31,6 +31,8 @@
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
 //! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
+//! | `state_bytes_max` | 0 (no quota) | quota on the state's logical size (every key + value, in bytes); at or above it the node refuses writes that grow the state (`node/alarms.rs`) |
+//! | `disk_free_min_bytes` | 256 MiB | free-disk low-water mark of the filesystem of `data_dir`, in bytes (0: off); below it the node refuses writes that grow the state |
 //!
 //! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
 //! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
@@ -70,6 +72,8 @@ pub const SETTINGS: &[&str] = &[
     "request_bytes_max",
     "read_lease",
     "auto_promote_learners",
+    "state_bytes_max",
+    "disk_free_min_bytes",
 ];
 
 /// openraft's defaults: a heartbeat well inside the election timeout, so one lost heartbeat does
@@ -96,6 +100,8 @@ pub const TIMING_MS_MAX: u64 = 60_000;
 pub const REQUEST_BYTES_MAX_FLOOR: usize = 256 * 1024;
 /// A larger one lets one client hold that much memory per call for no domain reason.
 pub const REQUEST_BYTES_MAX_CEILING: usize = 64 * 1024 * 1024;
+/// Room for RocksDB to flush and compact, and for a snapshot or two, before the disk is full.
+pub const DISK_FREE_MIN_BYTES_DEFAULT: u64 = 256 * 1024 * 1024;
 /// Voters at bootstrap: each write waits for a majority, so more nodes only add latency.
 pub const PEERS_MAX: usize = 9;
 pub const CLUSTER_ID_BYTES_MAX: usize = 64;
@@ -169,6 +175,10 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_lease: Option<bool>,
     pub auto_promote_learners: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_bytes_max: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_free_min_bytes: Option<u64>,
     /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<RawPeer>>,
@@ -212,6 +222,10 @@ pub struct NodeConfig {
     pub read_lease: bool,
     /// Promote caught-up learners automatically (on the leader; `node/promotion.rs`).
     pub auto_promote_learners: bool,
+    /// Quota on the state's logical size in bytes (every key + value); 0: no quota.
+    pub state_bytes_max: u64,
+    /// Free-disk low-water mark of `data_dir`'s filesystem, in bytes; 0: not watched.
+    pub disk_free_min_bytes: u64,
 }
 
 impl RawConfig {
@@ -284,6 +298,8 @@ impl RawConfig {
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
             "auto_promote_learners" => self.auto_promote_learners = num(value)?,
+            "state_bytes_max" => self.state_bytes_max = num(value)?,
+            "disk_free_min_bytes" => self.disk_free_min_bytes = num(value)?,
             other => return Err(format!("{other} is not a setting")),
         }
         Ok(())
@@ -314,6 +330,8 @@ impl RawConfig {
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
             auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
+            state_bytes_max: self.state_bytes_max.or(base.state_bytes_max),
+            disk_free_min_bytes: self.disk_free_min_bytes.or(base.disk_free_min_bytes),
             peers: self.peers.or(base.peers),
         }
     }
@@ -389,6 +407,8 @@ impl NodeConfig {
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
             auto_promote_learners: Some(self.auto_promote_learners),
+            state_bytes_max: Some(self.state_bytes_max),
+            disk_free_min_bytes: Some(self.disk_free_min_bytes),
             peers: Some(
                 self.peers
                     .iter()

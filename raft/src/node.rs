@@ -24,6 +24,7 @@
 //! `node/membership.rs`; `shutdown` on a leader first hands leadership to the most caught-up
 //! voter (`node/leadership.rs`).
 
+pub mod alarms;
 mod leadership;
 mod membership;
 mod promotion;
@@ -159,6 +160,10 @@ struct Inner {
     server: Mutex<Option<RaftServer>>,
     /// The automatic promotion task (`auto_promote_learners`); taken by `shutdown`.
     promoter: Mutex<Option<promotion::Promoter>>,
+    /// The space limits and the last disk measurement (`node/alarms.rs`).
+    alarms: Arc<alarms::Alarms>,
+    /// The alarm task (free disk every `DISK_CHECK_MS`); taken by `shutdown`.
+    alarm_watch: Mutex<Option<alarms::Watcher>>,
     /// Counts leader changes for `/metrics`; aborted by `shutdown`.
     leader_watch: JoinHandle<()>,
 }
@@ -194,6 +199,17 @@ impl TavernNode {
             .await
             .map_err(|e| StartError::Raft(e.to_string()))?;
         let leader_watch = crate::metrics::spawn_leader_watch(id, &raft);
+        let space = Arc::new(alarms::Alarms::new(
+            c.state_bytes_max,
+            c.disk_free_min_bytes,
+            c.data_dir.clone(),
+        ));
+        let alarm_watch = alarms::spawn(
+            id,
+            space.clone(),
+            reader.clone(),
+            Arc::new(alarms::statvfs_free),
+        );
 
         let freshness = Arc::new(Freshness::default());
         let service = RaftInternalServer::new(RaftService::new(
@@ -228,6 +244,8 @@ impl TavernNode {
                 last_stamp_ms: AtomicU64::new(0),
                 server: Mutex::new(Some((stop_tx, server))),
                 promoter: Mutex::new(None),
+                alarms: space,
+                alarm_watch: Mutex::new(Some(alarm_watch)),
                 leader_watch,
             }),
         };
@@ -294,6 +312,13 @@ impl TavernNode {
             .take();
         let request_timeout = Duration::from_millis(self.inner.config.request_timeout_ms);
         promotion::stop(promoter, request_timeout).await;
+        let alarm_watch = self
+            .inner
+            .alarm_watch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        alarms::stop(alarm_watch, request_timeout).await;
         self.hand_over_leadership().await;
         let server = self
             .inner
@@ -333,6 +358,50 @@ impl TavernNode {
         let floor = now.max(self.inner.reader.last_entry_time_ms());
         let prev = self.inner.last_stamp_ms.fetch_max(floor, Ordering::SeqCst);
         prev.max(floor)
+    }
+
+    /// The space alarms active now (quota from the state's size, disk from the last check).
+    pub fn alarms(&self) -> Vec<tavern_proto::convert::Alarm> {
+        self.inner.alarms.active(self.inner.reader.state_bytes())
+    }
+
+    /// Under a space alarm, on the leader, refuses `entry` if it would add data (a dry run of
+    /// apply on the current state; see `node/alarms.rs`). A follower lets it through to answer
+    /// NOT_LEADER.
+    async fn check_space(&self, entry: &Entry) -> Result<(), NodeError> {
+        let active = self.alarms();
+        let Some(first) = active.first() else {
+            return Ok(());
+        };
+        let leads =
+            self.inner.raft.metrics().borrow_watched().current_leader == Some(self.inner.id);
+        if !leads {
+            return Ok(());
+        }
+        let reader = self.inner.reader.clone();
+        let dry = entry.clone();
+        let delta = tokio::task::spawn_blocking(move || reader.size_delta_of(&dry))
+            .await
+            .map_err(|e| NodeError::Unavailable(format!("dry run task: {e}")))?;
+        let refuse = |why: String| NodeError::NoSpace {
+            alarm: first.kind,
+            detail: why,
+        };
+        match delta {
+            Ok(d) if d <= 0 => Ok(()),
+            Ok(d) => Err(refuse(format!(
+                "{}; this write would add {d} bytes",
+                active
+                    .iter()
+                    .map(|a| a.detail.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; also ")
+            ))),
+            Err(e) => Err(refuse(format!(
+                "{}; and whether this write adds data is unknown (its dry run failed: {e})",
+                first.detail
+            ))),
+        }
     }
 
     fn halted(&self) -> Result<(), NodeError> {
@@ -424,6 +493,7 @@ impl Node for TavernNode {
             request,
             command,
         };
+        self.check_space(&entry).await?;
         let timeout_ms = self.inner.config.request_timeout_ms;
         let r = tokio::time::timeout(
             Duration::from_millis(timeout_ms),

@@ -86,6 +86,8 @@ fn a_minimal_file_validates_with_the_defaults() {
             request_bytes_max: REQUEST_BYTES_MAX_DEFAULT,
             read_lease: false,
             auto_promote_learners: false,
+            state_bytes_max: 0,
+            disk_free_min_bytes: DISK_FREE_MIN_BYTES_DEFAULT,
         }
     );
 }
@@ -427,6 +429,8 @@ fn every_setting_can_come_from_the_environment() {
         ("request_bytes_max", "300000"),
         ("read_lease", "true"),
         ("auto_promote_learners", "true"),
+        ("state_bytes_max", "1048576"),
+        ("disk_free_min_bytes", "0"),
     ];
     assert_eq!(
         values.map(|(s, _)| s).as_slice(),
@@ -463,6 +467,8 @@ fn every_setting_can_come_from_the_environment() {
             "request_bytes_max = 300000",
             "read_lease = true",
             "auto_promote_learners = true",
+            "state_bytes_max = 1048576",
+            "disk_free_min_bytes = 0",
             "",
             "[[peers]]",
             "id = 1",
