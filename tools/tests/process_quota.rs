@@ -6,6 +6,10 @@
 
 mod harness;
 
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
 use harness::domain::{
     create_character, delete_character, get_character, request, upsert_account, upsert_realm,
 };
@@ -42,6 +46,21 @@ fn tavern(args: &[&str]) -> (bool, String, String) {
     (out.status.success(), text(out.stdout), text(out.stderr))
 }
 
+/// The body of `GET path` on a node's health port (HTTP/1.1), if it answers 200.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut s = TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).ok()?;
+    s.set_read_timeout(Some(harness::CALL_TIMEOUT)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+}
+
 /// The space alarm a refused call carries, if that is why it was refused.
 fn no_space(status: &tonic::Status) -> Option<AlarmKind> {
     match node_error_from_status(status) {
@@ -56,7 +75,12 @@ fn no_space(status: &tonic::Status) -> Option<AlarmKind> {
 async fn a_full_quota_refuses_new_data_and_deleting_data_clears_it_without_a_restart() {
     // --- Three nodes with a small quota; a realm and an account.
     let quota = QUOTA_BYTES.to_string();
-    let cluster = Cluster::start(3, &["--state-bytes-max", &quota]);
+    let ports: BTreeMap<u64, u16> = (1..=3).map(|id| (id, harness::free_port())).collect();
+    let flags = ports
+        .iter()
+        .map(|(&id, p)| (id, vec!["--http-port".to_string(), p.to_string()]))
+        .collect();
+    let cluster = Cluster::start_each(3, &["--state-bytes-max", &quota], flags);
     let leader = cluster.leader().await;
     let ch = || cluster.channel(leader);
     upsert_realm(ch()).await.expect("realm");
@@ -120,6 +144,15 @@ async fn a_full_quota_refuses_new_data_and_deleting_data_clears_it_without_a_res
     let (ok, out, err) = tavern(&["status", "-e", &at]);
     assert!(ok, "{err}");
     assert!(out.contains("ALARM quota: the state holds"), "{out}");
+    let metrics = http_get(ports[&leader], "/metrics").expect("/metrics");
+    let on = format!("tavern_alarm{{node=\"{leader}\",kind=\"quota\"}} 1");
+    assert!(metrics.contains(&on), "{on} in {metrics}");
+    assert!(metrics.contains("tavern_state_bytes{"), "{metrics}");
+    let page = http_get(ports[&leader], "/").expect("the status page");
+    assert!(
+        page.contains("class=\"bad space-alarm\">QUOTA ALARM"),
+        "{page}"
+    );
 
     // --- Deleting characters works under the alarm and clears it; no restart.
     for low in created.iter().rev().take(3) {
@@ -135,6 +168,9 @@ async fn a_full_quota_refuses_new_data_and_deleting_data_clears_it_without_a_res
     let (ok, out, err) = tavern(&["status", "-e", &at]);
     assert!(ok, "{err}");
     assert!(!out.contains("ALARM"), "{out}");
+    let metrics = http_get(ports[&leader], "/metrics").expect("/metrics");
+    let off = format!("tavern_alarm{{node=\"{leader}\",kind=\"quota\"}} 0");
+    assert!(metrics.contains(&off), "{off} in {metrics}");
 
     // --- And new data is accepted again.
     let low = CHARACTERS_MAX + 1;
