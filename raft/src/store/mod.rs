@@ -9,6 +9,8 @@
 //!                  "state_cf"      -> name of the live state column family
 //!                  "last_applied"  -> [META_FORMAT_VERSION][postcard(Option<LogId>)]
 //!                  "membership"    -> [META_FORMAT_VERSION][postcard(StoredMembership)]
+//!                  "state_bytes"   -> [META_FORMAT_VERSION][postcard(u64)]: keys + values of
+//!                                     the live state (written with every apply batch)
 //!     state.<gen>  state machine key -> record (the `keys`/`codec` layout of tavern-statemachine),
 //!                  and the highest node id ever a member (`node_ids`, a key of tavern-raft's own)
 //!  <data_dir>/snapshots/current.tsnap   the last snapshot (see `snapshot`)
