@@ -26,7 +26,8 @@
 //! Every command and query of the eight domains goes through [`Client::write`] and
 //! [`Client::read`]; typed methods exist so far for realm, account, character and mail.
 //! Not yet here (issue 4): typed methods of presence, social, channel and arena (same
-//! macros), spreading follower-safe reads over nodes, watch.
+//! macros), watch. Reads any node serves (`LINEARIZABLE`, `AT_LEAST`, `STALE`) are spread
+//! round robin over every node unless [`ClientOptions::reads_on_leader`].
 //!
 //! Architecture invariant: no rocksdb, no openraft; the server crates only for their types.
 

@@ -33,6 +33,22 @@
 //! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
 //! | `state_bytes_max` | 0 (no quota) | quota on the state's logical size (every key + value, in bytes); at or above it the node refuses writes that grow the state (`node/alarms.rs`) |
 //! | `disk_free_min_bytes` | 256 MiB | free-disk low-water mark of the filesystem of `data_dir`, in bytes (0: off); below it the node refuses writes that grow the state |
+//! | `backup_dir` | none (no scheduled backups) | directory the node writes its scheduled backups to (snapshot files, `tavern snapshot inspect` reads them) |
+//! | `backup_interval_s` | 3600 | seconds between two scheduled backups, 1 to 604800 (a week); a backup is skipped when nothing was applied since the last one |
+//! | `backup_keep` | 24 | how many scheduled backups to keep, 1 to 10000; older ones are removed after each new one |
+//!
+//! `backup_interval_s` and `backup_keep` without `backup_dir` are refused (they would do
+//! nothing).
+//!
+//! `read_lease` and clocks: a `LEASE` read is served by the leader without a round as long as a
+//! quorum acknowledged it within the last `election_timeout_max_ms` (openraft's leader lease),
+//! measured on the leader's monotonic clock; followers do not vote for another leader before
+//! that long without its heartbeats. This holds only while the nodes' clocks advance at nearly
+//! the same rate: the drift between any two nodes over one lease must stay well below
+//! `election_timeout_max_ms - election_timeout_min_ms` (with the defaults, 150 ms per 300 ms;
+//! NTP-disciplined clocks drift microseconds). A leader process paused (GC, VM migration,
+//! SIGSTOP) between the lease check and the read can serve data up to one lease old. Leave it
+//! off unless such a rare stale read is acceptable; `LINEARIZABLE` makes no clock assumption.
 //!
 //! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
 //! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
@@ -74,6 +90,9 @@ pub const SETTINGS: &[&str] = &[
     "auto_promote_learners",
     "state_bytes_max",
     "disk_free_min_bytes",
+    "backup_dir",
+    "backup_interval_s",
+    "backup_keep",
 ];
 
 /// openraft's defaults: a heartbeat well inside the election timeout, so one lost heartbeat does
@@ -105,6 +124,12 @@ pub const DISK_FREE_MIN_BYTES_DEFAULT: u64 = 256 * 1024 * 1024;
 /// Voters at bootstrap: each write waits for a majority, so more nodes only add latency.
 pub const PEERS_MAX: usize = 9;
 pub const CLUSTER_ID_BYTES_MAX: usize = 64;
+pub const BACKUP_INTERVAL_S_DEFAULT: u64 = 3_600;
+/// A backup less often than weekly is a typo (milliseconds for seconds), not a choice.
+pub const BACKUP_INTERVAL_S_MAX: u64 = 7 * 24 * 3_600;
+pub const BACKUP_KEEP_DEFAULT: usize = 24;
+/// More files than this in one directory is a typo, not a retention policy.
+pub const BACKUP_KEEP_MAX: usize = 10_000;
 
 /// Why a config could not be read or is not valid.
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +204,11 @@ pub struct RawConfig {
     pub state_bytes_max: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_free_min_bytes: Option<u64>,
+    pub backup_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_interval_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_keep: Option<usize>,
     /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<RawPeer>>,
@@ -197,6 +227,15 @@ pub struct SnapshotPolicy {
     pub chunk_bytes: usize,
     /// Bound on sending one whole snapshot to a follower.
     pub timeout_ms: u64,
+}
+
+/// Scheduled backups of the node's state (`node/backup.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupPolicy {
+    pub dir: PathBuf,
+    pub interval_s: u64,
+    /// How many backups to keep, 1 to [`BACKUP_KEEP_MAX`].
+    pub keep: usize,
 }
 
 /// A validated config: the only form the runtime sees. Built only by [`RawConfig::validate`]
@@ -226,6 +265,8 @@ pub struct NodeConfig {
     pub state_bytes_max: u64,
     /// Free-disk low-water mark of `data_dir`'s filesystem, in bytes; 0: not watched.
     pub disk_free_min_bytes: u64,
+    /// `None`: no scheduled backups.
+    pub backup: Option<BackupPolicy>,
 }
 
 impl RawConfig {
@@ -300,6 +341,9 @@ impl RawConfig {
             "auto_promote_learners" => self.auto_promote_learners = num(value)?,
             "state_bytes_max" => self.state_bytes_max = num(value)?,
             "disk_free_min_bytes" => self.disk_free_min_bytes = num(value)?,
+            "backup_dir" => self.backup_dir = Some(PathBuf::from(value)),
+            "backup_interval_s" => self.backup_interval_s = num(value)?,
+            "backup_keep" => self.backup_keep = num(value)?,
             other => return Err(format!("{other} is not a setting")),
         }
         Ok(())
@@ -332,6 +376,9 @@ impl RawConfig {
             auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
             state_bytes_max: self.state_bytes_max.or(base.state_bytes_max),
             disk_free_min_bytes: self.disk_free_min_bytes.or(base.disk_free_min_bytes),
+            backup_dir: self.backup_dir.or(base.backup_dir),
+            backup_interval_s: self.backup_interval_s.or(base.backup_interval_s),
+            backup_keep: self.backup_keep.or(base.backup_keep),
             peers: self.peers.or(base.peers),
         }
     }
@@ -409,6 +456,9 @@ impl NodeConfig {
             auto_promote_learners: Some(self.auto_promote_learners),
             state_bytes_max: Some(self.state_bytes_max),
             disk_free_min_bytes: Some(self.disk_free_min_bytes),
+            backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
+            backup_interval_s: self.backup.as_ref().map(|b| b.interval_s),
+            backup_keep: self.backup.as_ref().map(|b| b.keep),
             peers: Some(
                 self.peers
                     .iter()

@@ -83,7 +83,7 @@ pub enum LeaderCommand {
     },
 }
 
-async fn client(addr: &str) -> anyhow::Result<AdminServiceClient<Channel>> {
+pub(crate) async fn client(addr: &str) -> anyhow::Result<AdminServiceClient<Channel>> {
     let uri = format!("http://{addr}");
     let channel = Channel::from_shared(uri.clone())
         .with_context(|| format!("{addr:?} is not host:port"))?

@@ -3,7 +3,8 @@
 //! `scenario` plays a short story against the state machine in memory; `serve` runs one node
 //! (`node.rs`: listeners, `TavernNode`, the client gRPC server, signals, logging); `dev` runs a
 //! three-node cluster in this process; `status`, `member`, `leader` call a node's admin
-//! service (`admin.rs`). `snapshot`, `bench` and the importer arrive with later issues (DESIGN.md "Parts").
+//! service (`admin.rs`); `snapshot save|inspect|verify|restore` makes and reads backups
+//! (`snapshot.rs`). `bench` and the importer arrive with later issues (DESIGN.md "Parts").
 //!
 //! Architecture invariant: this binary only wires things together; domain rules live in
 //! `tavern-statemachine`. It may depend on every crate; nothing depends on it.
@@ -19,6 +20,7 @@ mod dev;
 mod node;
 mod scenario;
 mod serve;
+mod snapshot;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,6 +56,10 @@ enum Command {
     /// Moves the leadership.
     #[command(subcommand)]
     Leader(admin::LeaderCommand),
+    /// Backups: save one from a running cluster, inspect or verify a file, restore a file
+    /// into the data directories of a new cluster.
+    #[command(subcommand)]
+    Snapshot(snapshot::SnapshotCommand),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -75,6 +81,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Status(at) => admin::status(&at, &mut out, &mut std::io::stderr())?,
         Command::Member(cmd) => admin::member(&cmd, &mut out, &mut std::io::stderr())?,
         Command::Leader(cmd) => admin::leader(&cmd, &mut out, &mut std::io::stderr())?,
+        Command::Snapshot(cmd) => snapshot::run(&cmd, &mut out, &mut std::io::stderr())?,
     };
     out.flush()?;
     Ok(code)

@@ -102,6 +102,15 @@ pub struct ServeArgs {
     /// space than this, in bytes; 0 to turn off (default 256 MiB).
     #[arg(long)]
     disk_free_min_bytes: Option<u64>,
+    /// Directory of the node's scheduled backups (none: no scheduled backups).
+    #[arg(long)]
+    backup_dir: Option<PathBuf>,
+    /// Seconds between two scheduled backups (skipped when nothing changed).
+    #[arg(long)]
+    backup_interval_s: Option<u64>,
+    /// How many scheduled backups to keep.
+    #[arg(long)]
+    backup_keep: Option<usize>,
 }
 
 /// `--peers`, parsed.
@@ -137,6 +146,9 @@ impl ServeArgs {
             auto_promote_learners: self.auto_promote_learners,
             state_bytes_max: self.state_bytes_max,
             disk_free_min_bytes: self.disk_free_min_bytes,
+            backup_dir: self.backup_dir.clone(),
+            backup_interval_s: self.backup_interval_s,
+            backup_keep: self.backup_keep,
         }
     }
 

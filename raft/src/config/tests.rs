@@ -88,6 +88,7 @@ fn a_minimal_file_validates_with_the_defaults() {
             auto_promote_learners: false,
             state_bytes_max: 0,
             disk_free_min_bytes: DISK_FREE_MIN_BYTES_DEFAULT,
+            backup: None,
         }
     );
 }
@@ -431,6 +432,9 @@ fn every_setting_can_come_from_the_environment() {
         ("auto_promote_learners", "true"),
         ("state_bytes_max", "1048576"),
         ("disk_free_min_bytes", "0"),
+        ("backup_dir", "/tmp/tavern-env-backups"),
+        ("backup_interval_s", "600"),
+        ("backup_keep", "3"),
     ];
     assert_eq!(
         values.map(|(s, _)| s).as_slice(),
@@ -469,6 +473,9 @@ fn every_setting_can_come_from_the_environment() {
             "auto_promote_learners = true",
             "state_bytes_max = 1048576",
             "disk_free_min_bytes = 0",
+            "backup_dir = \"/tmp/tavern-env-backups\"",
+            "backup_interval_s = 600",
+            "backup_keep = 3",
             "",
             "[[peers]]",
             "id = 1",
@@ -519,4 +526,69 @@ fn flags_override_env_which_overrides_the_file() {
     assert_eq!(config.cluster_id, "from-flags");
     assert_eq!(config.heartbeat_ms, 20);
     assert_eq!(config.node_id, 2);
+}
+
+#[test]
+fn backup_settings_are_checked_and_need_a_directory() {
+    let base = || {
+        let peers = BTreeMap::from([(
+            1,
+            Peer {
+                raft_addr: "127.0.0.1:7101".into(),
+                client_addr: "127.0.0.1:7201".into(),
+            },
+        )]);
+        RawConfig::for_node("c", 1, Path::new("/tmp/x"), &peers)
+    };
+    let config = base().validate().expect("valid");
+    assert_eq!(config.backup, None, "no backup_dir, no scheduled backups");
+
+    let raw = RawConfig {
+        backup_dir: Some(PathBuf::from("/tmp/b")),
+        ..base()
+    };
+    let policy = raw.validate().expect("valid").backup.expect("a policy");
+    assert_eq!(
+        (policy.interval_s, policy.keep),
+        (BACKUP_INTERVAL_S_DEFAULT, BACKUP_KEEP_DEFAULT)
+    );
+
+    let raw = RawConfig {
+        backup_interval_s: Some(60),
+        backup_keep: Some(2),
+        ..base()
+    };
+    let found = problems(raw);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("backup_interval_s (60) is set but backup_dir is not")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("backup_keep (2) is set but backup_dir is not")),
+        "{found:?}"
+    );
+
+    let raw = RawConfig {
+        backup_dir: Some(PathBuf::from("/tmp/b")),
+        backup_interval_s: Some(0),
+        backup_keep: Some(0),
+        ..base()
+    };
+    let found = problems(raw);
+    assert!(
+        found
+            .iter()
+            .any(|p| p == "backup_interval_s (0) must be from 1 to 604800 (seconds)"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p == "backup_keep (0) must be from 1 to 10000"),
+        "{found:?}"
+    );
 }
