@@ -37,9 +37,9 @@ mod log;
 pub mod node_ids;
 #[cfg(test)]
 mod open_tests;
+pub mod restore;
 #[cfg(test)]
 mod size_tests;
-pub mod restore;
 mod sm_snapshot;
 pub mod snapshot;
 mod state;
