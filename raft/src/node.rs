@@ -214,12 +214,6 @@ impl TavernNode {
             c.disk_free_min_bytes,
             c.data_dir.clone(),
         ));
-        let alarm_watch = alarms::spawn(
-            id,
-            space.clone(),
-            reader.clone(),
-            Arc::new(alarms::statvfs_free),
-        );
 
         let freshness = Arc::new(Freshness::default());
         let reads = Arc::new(Reads::spawn(
@@ -263,11 +257,23 @@ impl TavernNode {
                 server: Mutex::new(Some((stop_tx, server))),
                 promoter: Mutex::new(None),
                 alarms: space,
-                alarm_watch: Mutex::new(Some(alarm_watch)),
+                alarm_watch: Mutex::new(None),
                 leader_watch,
                 backups: Mutex::new(None),
             }),
         };
+        let weak = Arc::downgrade(&node.inner);
+        let alarm_watch = alarms::spawn(
+            id,
+            node.inner.alarms.clone(),
+            move || weak.upgrade().map(|inner| inner.reader.state_bytes()),
+            Arc::new(alarms::statvfs_free),
+        );
+        *node
+            .inner
+            .alarm_watch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(alarm_watch);
         if config.auto_promote_learners {
             let promoter = promotion::spawn(&node.inner);
             *node
@@ -387,50 +393,6 @@ impl TavernNode {
         let floor = now.max(self.inner.reader.last_entry_time_ms());
         let prev = self.inner.last_stamp_ms.fetch_max(floor, Ordering::SeqCst);
         prev.max(floor)
-    }
-
-    /// The space alarms active now (quota from the state's size, disk from the last check).
-    pub fn alarms(&self) -> Vec<tavern_proto::convert::Alarm> {
-        self.inner.alarms.active(self.inner.reader.state_bytes())
-    }
-
-    /// Under a space alarm, on the leader, refuses `entry` if it would add data (a dry run of
-    /// apply on the current state; see `node/alarms.rs`). A follower lets it through to answer
-    /// NOT_LEADER.
-    async fn check_space(&self, entry: &Entry) -> Result<(), NodeError> {
-        let active = self.alarms();
-        let Some(first) = active.first() else {
-            return Ok(());
-        };
-        let leads =
-            self.inner.raft.metrics().borrow_watched().current_leader == Some(self.inner.id);
-        if !leads {
-            return Ok(());
-        }
-        let reader = self.inner.reader.clone();
-        let dry = entry.clone();
-        let delta = tokio::task::spawn_blocking(move || reader.size_delta_of(&dry))
-            .await
-            .map_err(|e| NodeError::Unavailable(format!("dry run task: {e}")))?;
-        let refuse = |why: String| NodeError::NoSpace {
-            alarm: first.kind,
-            detail: why,
-        };
-        match delta {
-            Ok(d) if d <= 0 => Ok(()),
-            Ok(d) => Err(refuse(format!(
-                "{}; this write would add {d} bytes",
-                active
-                    .iter()
-                    .map(|a| a.detail.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; also ")
-            ))),
-            Err(e) => Err(refuse(format!(
-                "{}; and whether this write adds data is unknown (its dry run failed: {e})",
-                first.detail
-            ))),
-        }
     }
 
     fn halted(&self) -> Result<(), NodeError> {

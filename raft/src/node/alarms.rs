@@ -34,7 +34,10 @@ use tavern_proto::convert::{Alarm, AlarmKind};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::store::StateReader;
+use super::TavernNode;
+use crate::api::NodeError;
+use openraft::async_runtime::watch::WatchReceiver as _;
+use tavern_statemachine::Entry;
 
 /// How often the alarm task measures the free space of the data directory's filesystem
 /// (one `statvfs`, cheap).
@@ -150,12 +153,14 @@ impl Alarms {
 pub(super) type Watcher = (oneshot::Sender<()>, JoinHandle<()>);
 
 /// Starts the task that measures the free disk space every [`DISK_CHECK_MS`] (when the disk
-/// alarm is on) and logs alarm changes. It holds the alarms and a reader of the state's size
-/// (an atomic behind the store's shared part); `shutdown` stops it.
+/// alarm is on) and logs alarm changes. It holds the alarms (limits and a number, nothing of
+/// the store) and reads the state's size through `state_bytes`, which holds only a weak
+/// reference to the node and answers `None` once the node is gone: then the task ends, so it
+/// never keeps a dropped node's store open. `shutdown` stops it first.
 pub(super) fn spawn(
     node: u64,
     alarms: Arc<Alarms>,
-    reader: StateReader,
+    state_bytes: impl Fn() -> Option<u64> + Send + 'static,
     probe: DiskProbe,
 ) -> Watcher {
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
@@ -184,7 +189,8 @@ pub(super) fn spawn(
                     Err(e) => tracing::warn!(node, "disk check task: {e}"),
                 }
             }
-            alarms.log_changes(node, &alarms.active(reader.state_bytes()));
+            let Some(bytes) = state_bytes() else { return };
+            alarms.log_changes(node, &alarms.active(bytes));
         }
     });
     (stop_tx, task)
@@ -196,6 +202,52 @@ pub(super) async fn stop(watcher: Option<Watcher>, wait: Duration) {
         let _ = stop.send(());
         if tokio::time::timeout(wait, &mut task).await.is_err() {
             task.abort();
+        }
+    }
+}
+
+impl TavernNode {
+    /// The space alarms active now (quota from the state's size, disk from the last check).
+    pub fn alarms(&self) -> Vec<tavern_proto::convert::Alarm> {
+        self.inner.alarms.active(self.inner.reader.state_bytes())
+    }
+
+    /// Under a space alarm, on the leader, refuses `entry` if it would add data (a dry run of
+    /// apply on the current state; see `node/alarms.rs`). A follower lets it through to answer
+    /// NOT_LEADER.
+    pub(super) async fn check_space(&self, entry: &Entry) -> Result<(), NodeError> {
+        let active = self.alarms();
+        let Some(first) = active.first() else {
+            return Ok(());
+        };
+        let leads =
+            self.inner.raft.metrics().borrow_watched().current_leader == Some(self.inner.id);
+        if !leads {
+            return Ok(());
+        }
+        let reader = self.inner.reader.clone();
+        let dry = entry.clone();
+        let delta = tokio::task::spawn_blocking(move || reader.size_delta_of(&dry))
+            .await
+            .map_err(|e| NodeError::Unavailable(format!("dry run task: {e}")))?;
+        let refuse = |why: String| NodeError::NoSpace {
+            alarm: first.kind,
+            detail: why,
+        };
+        match delta {
+            Ok(d) if d <= 0 => Ok(()),
+            Ok(d) => Err(refuse(format!(
+                "{}; this write would add {d} bytes",
+                active
+                    .iter()
+                    .map(|a| a.detail.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; also ")
+            ))),
+            Err(e) => Err(refuse(format!(
+                "{}; and whether this write adds data is unknown (its dry run failed: {e})",
+                first.detail
+            ))),
         }
     }
 }
@@ -259,7 +311,8 @@ mod tests {
             Arc::new(move |_: &Path| Ok(free.load(Ordering::SeqCst)))
         };
         let alarms = Arc::new(Alarms::new(0, 100, dir.path().to_path_buf()));
-        let watcher = spawn(1, alarms.clone(), sm.reader(), probe);
+        let reader = sm.reader();
+        let watcher = spawn(1, alarms.clone(), move || Some(reader.state_bytes()), probe);
         let until = |want: bool| {
             let alarms = alarms.clone();
             async move {
