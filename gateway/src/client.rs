@@ -31,10 +31,10 @@ use tavern_proto::status::{error_from_status, node_error_from_status};
 use tavern_proto::{pb, ConvertError, NodeError, ReadLevel, RequestHeader};
 use tavern_statemachine::{Command, Query, RequestId};
 use tokio::time::Instant;
-use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
 use crate::rpc::{ReadRequest, Served, WriteRequest, Written};
+use crate::security::{channel, describe, Transport};
 use crate::session::Session;
 use crate::{ClientOptions, Error};
 
@@ -64,7 +64,7 @@ struct Inner {
 
 #[derive(Debug)]
 struct Routing {
-    channels: BTreeMap<String, Channel>,
+    channels: BTreeMap<String, Transport>,
     leader: Option<String>,
     /// The endpoint the next call without a known leader starts at.
     next: usize,
@@ -287,7 +287,7 @@ impl Client {
     }
 
     /// The node to try next on `route` and its channel.
-    fn target(&self, route: Route) -> Result<(String, Channel), Error> {
+    fn target(&self, route: Route) -> Result<(String, Transport), Error> {
         let mut r = self.routing();
         let target = match (route, &r.leader) {
             (Route::Spread, _) => self.spread_target(&mut r),
@@ -355,7 +355,7 @@ impl Client {
     /// The retry loop every call goes through; its attempts start on `route`.
     async fn call<T, F, Fut>(&self, mut route: Route, attempt: F) -> Result<T, Error>
     where
-        F: Fn(Channel) -> Fut,
+        F: Fn(Transport) -> Fut,
         Fut: Future<Output = Result<Result<T, ConvertError>, Status>>,
     {
         let o = &self.inner.options;
@@ -493,7 +493,12 @@ fn classify(status: &Status, target: &str, route: Route) -> Retry {
         | Code::DeadlineExceeded
         | Code::Cancelled
         | Code::Unknown
-        | Code::Aborted => Retry::Elsewhere(format!("{target}: {}", status.message())),
+        | Code::Aborted => Retry::Elsewhere(format!("{target}: {}", describe(status))),
+        // A node over its `client_concurrency_max`: busy, not broken.
+        Code::ResourceExhausted => Retry::Elsewhere(format!("{target}: {}", status.message())),
+        Code::Unauthenticated | Code::PermissionDenied => {
+            Retry::Fail(Error::Unauthenticated(status.message().to_string()))
+        }
         Code::InvalidArgument | Code::OutOfRange => Retry::Fail(Error::InvalidArgument {
             field: "request".into(),
             reason: status.message().to_string(),
@@ -504,16 +509,4 @@ fn classify(status: &Status, target: &str, route: Route) -> Retry {
             status.message()
         ))),
     }
-}
-
-/// A lazy channel to `uri`.
-fn channel(uri: &str, options: &ClientOptions) -> Result<Channel, Error> {
-    let endpoint = Endpoint::from_shared(uri.to_string()).map_err(|e| Error::Endpoint {
-        endpoint: uri.to_string(),
-        reason: e.to_string(),
-    })?;
-    Ok(endpoint
-        .connect_timeout(options.connect_timeout)
-        .timeout(options.attempt_timeout)
-        .connect_lazy())
 }

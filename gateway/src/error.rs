@@ -50,6 +50,9 @@ pub enum Error {
         alarm: tavern_proto::convert::AlarmKind,
         detail: String,
     },
+    /// The node refused this client: no token, a token it does not accept (`ClientOptions::token`).
+    #[error("refused by the node: {0}")]
+    Unauthenticated(String),
     /// An endpoint that is not a valid address.
     #[error("bad endpoint {endpoint:?}: {reason}")]
     Endpoint { endpoint: String, reason: String },

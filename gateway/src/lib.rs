@@ -36,6 +36,7 @@ mod client;
 mod error;
 pub mod options;
 mod rpc;
+pub mod security;
 mod session;
 
 pub use calls::NewCharacter;
@@ -43,4 +44,5 @@ pub use client::Client;
 pub use error::Error;
 pub use options::ClientOptions;
 pub use rpc::{Served, Written};
+pub use security::{BearerToken, ClientIdentity, TlsOptions};
 pub use tavern_proto::ReadLevel;

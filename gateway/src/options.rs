@@ -84,6 +84,10 @@ pub struct ClientOptions {
     /// This client's session id for exactly-once writes; random when `None`. Give the same
     /// id only to one client at a time.
     pub client_id: Option<u64>,
+    /// TLS towards the nodes (the CA of their certificates); `None` dials plain `http://`.
+    pub tls: Option<crate::TlsOptions>,
+    /// Sent as `authorization: Bearer <token>` on every call, for nodes that require tokens.
+    pub token: Option<crate::BearerToken>,
 }
 
 impl Default for ClientOptions {
@@ -99,6 +103,8 @@ impl Default for ClientOptions {
             reads_on_leader: false,
             node_avoid: NODE_AVOID_DEFAULT,
             client_id: None,
+            tls: None,
+            token: None,
         }
     }
 }

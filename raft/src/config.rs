@@ -36,6 +36,7 @@
 //! | `backup_dir` | none (no scheduled backups) | directory the node writes its scheduled backups to (snapshot files, `tavern snapshot inspect` reads them) |
 //! | `backup_interval_s` | 3600 | seconds between two scheduled backups, 1 to 604800 (a week); a backup is skipped when nothing was applied since the last one |
 //! | `backup_keep` | 24 | how many scheduled backups to keep, 1 to 10000; older ones are removed after each new one |
+//! | `client_concurrency_max` | 1024 | client calls in progress at once on this node; one more is refused at once with `RESOURCE_EXHAUSTED` |
 //!
 //! `backup_interval_s` and `backup_keep` without `backup_dir` are refused (they would do
 //! nothing).
@@ -49,6 +50,18 @@
 //! NTP-disciplined clocks drift microseconds). A leader process paused (GC, VM migration,
 //! SIGSTOP) between the lease check and the read can serve data up to one lease old. Leave it
 //! off unless such a rare stale read is acceptable; `LINEARIZABLE` makes no clock assumption.
+//!
+//! Security, in the file's `[security]` table (`security.rs`; the environment and flags use the
+//! bare names, `TAVERN_TLS_CERT`, `--tls-cert`). Every value is a path to a PEM or text file,
+//! never a secret itself:
+//!
+//! | setting | default | meaning |
+//! |---|---|---|
+//! | `tls_cert`, `tls_key` | none (plain text, warned at start) | this node's certificate chain and key: TLS on `client_addr` and `raft_addr`, and the client certificate it shows its peers |
+//! | `tls_cluster_ca` | required with `tls_cert` | CA of the nodes' certificates: Raft is mutual TLS, a peer without a certificate signed by it is refused |
+//! | `tls_client_ca` | none | when set, clients must present a certificate signed by it |
+//! | `cluster_secret_file` | none | a shared secret (16 to 256 visible ASCII bytes) every Raft message carries; compared in constant time |
+//! | `client_tokens_file` | none | accepted bearer tokens, one a line (`#` comments); when set, every client call needs `authorization: Bearer <token>` |
 //!
 //! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
 //! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
@@ -90,6 +103,7 @@ pub const SETTINGS: &[&str] = &[
     "auto_promote_learners",
     "state_bytes_max",
     "disk_free_min_bytes",
+    "client_concurrency_max",
     "backup_dir",
     "backup_interval_s",
     "backup_keep",
@@ -121,6 +135,10 @@ pub const REQUEST_BYTES_MAX_FLOOR: usize = 256 * 1024;
 pub const REQUEST_BYTES_MAX_CEILING: usize = 64 * 1024 * 1024;
 /// Room for RocksDB to flush and compact, and for a snapshot or two, before the disk is full.
 pub const DISK_FREE_MIN_BYTES_DEFAULT: u64 = 256 * 1024 * 1024;
+/// Client calls in progress at once on one node: far more than a realm's gateways keep in
+/// flight, far fewer than would exhaust the node's memory or file handles.
+pub const CLIENT_CONCURRENCY_MAX_DEFAULT: usize = 1024;
+pub const CLIENT_CONCURRENCY_MAX_CEILING: usize = 65_536;
 /// Voters at bootstrap: each write waits for a majority, so more nodes only add latency.
 pub const PEERS_MAX: usize = 9;
 pub const CLUSTER_ID_BYTES_MAX: usize = 64;
@@ -204,6 +222,8 @@ pub struct RawConfig {
     pub state_bytes_max: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_free_min_bytes: Option<u64>,
+    pub client_concurrency_max: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_interval_s: Option<u64>,
@@ -212,6 +232,9 @@ pub struct RawConfig {
     /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<RawPeer>>,
+    /// The `[security]` table (TLS, cluster secret, client tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<RawSecurity>,
 }
 
 /// A peer of the validated config: the raft membership's own node type. Addresses are
@@ -265,6 +288,10 @@ pub struct NodeConfig {
     pub state_bytes_max: u64,
     /// Free-disk low-water mark of `data_dir`'s filesystem, in bytes; 0: not watched.
     pub disk_free_min_bytes: u64,
+    /// Client calls in progress at once; one more is refused (`crate::security`).
+    pub client_concurrency_max: usize,
+    /// TLS, the cluster secret, the client tokens (`crate::security` loads the files).
+    pub security: SecurityConfig,
     /// `None`: no scheduled backups.
     pub backup: Option<BackupPolicy>,
 }
@@ -298,7 +325,9 @@ impl RawConfig {
                 continue;
             };
             let setting = name.to_ascii_lowercase();
-            if !SETTINGS.contains(&setting.as_str()) {
+            if !SETTINGS.contains(&setting.as_str())
+                && !SECURITY_SETTINGS.contains(&setting.as_str())
+            {
                 continue;
             }
             raw.set(&setting, &value)
@@ -344,6 +373,11 @@ impl RawConfig {
             "backup_dir" => self.backup_dir = Some(PathBuf::from(value)),
             "backup_interval_s" => self.backup_interval_s = num(value)?,
             "backup_keep" => self.backup_keep = num(value)?,
+            "client_concurrency_max" => self.client_concurrency_max = num(value)?,
+            other if SECURITY_SETTINGS.contains(&other) => {
+                let security = self.security.get_or_insert_with(RawSecurity::default);
+                security.set(other, value);
+            }
             other => return Err(format!("{other} is not a setting")),
         }
         Ok(())
@@ -376,10 +410,15 @@ impl RawConfig {
             auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
             state_bytes_max: self.state_bytes_max.or(base.state_bytes_max),
             disk_free_min_bytes: self.disk_free_min_bytes.or(base.disk_free_min_bytes),
+            client_concurrency_max: self.client_concurrency_max.or(base.client_concurrency_max),
             backup_dir: self.backup_dir.or(base.backup_dir),
             backup_interval_s: self.backup_interval_s.or(base.backup_interval_s),
             backup_keep: self.backup_keep.or(base.backup_keep),
             peers: self.peers.or(base.peers),
+            security: match (self.security, base.security) {
+                (Some(s), Some(b)) => Some(s.over(b)),
+                (s, b) => s.or(b),
+            },
         }
     }
 }
@@ -456,6 +495,8 @@ impl NodeConfig {
             auto_promote_learners: Some(self.auto_promote_learners),
             state_bytes_max: Some(self.state_bytes_max),
             disk_free_min_bytes: Some(self.disk_free_min_bytes),
+            client_concurrency_max: Some(self.client_concurrency_max),
+            security: (self.security != SecurityConfig::default()).then(|| self.security.to_raw()),
             backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
             backup_interval_s: self.backup.as_ref().map(|b| b.interval_s),
             backup_keep: self.backup.as_ref().map(|b| b.keep),
@@ -475,7 +516,10 @@ impl NodeConfig {
     }
 }
 
+mod security;
 mod validate;
+
+pub use security::{RawSecurity, SecurityConfig, TlsFiles, SECURITY_SETTINGS};
 
 #[cfg(test)]
 mod tests;

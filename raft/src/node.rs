@@ -52,6 +52,7 @@ use tavern_statemachine::{Command, Entry, Query, RequestId};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 
 use crate::api::{Node, NodeError, Served, Written};
@@ -101,6 +102,9 @@ pub enum StartError {
     Raft(String),
     #[error("serving the raft service: {0}")]
     Serve(String),
+    /// A TLS, secret or token file that cannot be used (`crate::security`).
+    #[error("{0}")]
+    Security(#[from] crate::security::SecurityError),
 }
 
 impl StartError {
@@ -192,6 +196,8 @@ impl TavernNode {
         let id = c.node_id;
         let identity = Identity::new(c.cluster_id.clone(), id);
         let raft_config = raft_config(c)?;
+        let security = crate::security::Security::load(c)?;
+        security.warn_if_plain(id);
         let (log, sm) =
             store::open(&c.data_dir, &identity).map_err(|e| StartError::store(&c.data_dir, e))?;
         let reader = sm.reader();
@@ -203,7 +209,8 @@ impl TavernNode {
             Duration::from_millis(c.rpc_timeout_ms),
             Duration::from_millis(c.snapshot.timeout_ms),
             c.snapshot.chunk_bytes,
-        );
+        )
+        .with_security(security.peer());
         crate::metrics::install();
         let raft = openraft::Raft::new(id, raft_config, network, log, sm)
             .await
@@ -231,16 +238,22 @@ impl TavernNode {
         ))
         .max_decoding_message_size(RAFT_MESSAGE_BYTES_MAX)
         .max_encoding_message_size(RAFT_MESSAGE_BYTES_MAX);
+        let service = InterceptedService::new(service, security.peer_check());
+        let mut builder = tonic::transport::Server::builder();
+        if let Some(tls) = security.raft_server_tls() {
+            builder = builder
+                .tls_config(tls)
+                .map_err(|e| StartError::Serve(e.to_string()))?;
+        }
         let incoming = TcpIncoming::from_listener(raft_listener, true, None)
             .map_err(|e| StartError::Serve(e.to_string()))?;
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(
-            tonic::transport::Server::builder()
-                .add_service(service)
-                .serve_with_incoming_shutdown(incoming, async {
-                    let _ = stop_rx.await;
-                }),
-        );
+        let server = tokio::spawn(builder.add_service(service).serve_with_incoming_shutdown(
+            incoming,
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
 
         let node = TavernNode {
             inner: Arc::new(Inner {

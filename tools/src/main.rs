@@ -19,6 +19,7 @@ mod describe;
 mod dev;
 mod node;
 mod scenario;
+mod security;
 mod serve;
 mod snapshot;
 

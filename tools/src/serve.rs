@@ -102,6 +102,11 @@ pub struct ServeArgs {
     /// space than this, in bytes; 0 to turn off (default 256 MiB).
     #[arg(long)]
     disk_free_min_bytes: Option<u64>,
+    /// Client calls in progress at once on this node; more are refused (RESOURCE_EXHAUSTED).
+    #[arg(long)]
+    client_concurrency_max: Option<usize>,
+    #[command(flatten)]
+    security: crate::security::SecurityFlags,
     /// Directory of the node's scheduled backups (none: no scheduled backups).
     #[arg(long)]
     backup_dir: Option<PathBuf>,
@@ -146,6 +151,8 @@ impl ServeArgs {
             auto_promote_learners: self.auto_promote_learners,
             state_bytes_max: self.state_bytes_max,
             disk_free_min_bytes: self.disk_free_min_bytes,
+            client_concurrency_max: self.client_concurrency_max,
+            security: self.security.raw(),
             backup_dir: self.backup_dir.clone(),
             backup_interval_s: self.backup_interval_s,
             backup_keep: self.backup_keep,

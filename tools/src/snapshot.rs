@@ -30,6 +30,8 @@ use tavern_proto::pb;
 pub use self::file::{inspect, verify};
 pub use self::restore::{restore, RestoreArgs};
 
+use crate::security::ClientFlags;
+
 /// Bound on connecting to a node and on each status call of `save`.
 pub const CONNECT_TIMEOUT_MS: u64 = 3_000;
 /// Bound on a whole `save`, by default (a large state over a slow link takes a while).
@@ -56,6 +58,9 @@ pub struct SaveArgs {
     /// host:port of any node's client address.
     #[arg(long, short = 'e', default_value = "127.0.0.1:7201")]
     endpoint: String,
+    /// TLS and token (--ca, --token).
+    #[command(flatten)]
+    security: crate::security::ClientFlags,
     /// The file to write.
     #[arg(long, short = 'o')]
     output: PathBuf,
@@ -89,8 +94,8 @@ pub fn run(
     }
 }
 
-async fn status_of(addr: &str) -> anyhow::Result<NodeStatus> {
-    let mut admin = crate::admin::client(addr).await?;
+async fn status_of(addr: &str, security: &ClientFlags) -> anyhow::Result<NodeStatus> {
+    let mut admin = crate::admin::client(addr, security).await?;
     let mut request = tonic::Request::new(pb::StatusRequest {});
     request.set_timeout(Duration::from_millis(CONNECT_TIMEOUT_MS));
     let s = admin
@@ -104,7 +109,7 @@ async fn status_of(addr: &str) -> anyhow::Result<NodeStatus> {
 
 /// The node to save from, as (id, client address, role); see `SaveArgs`.
 async fn pick_node(args: &SaveArgs, err: &mut impl Write) -> anyhow::Result<(u64, String)> {
-    let here = status_of(&args.endpoint).await?;
+    let here = status_of(&args.endpoint, &args.security).await?;
     if args.from_this_node {
         return Ok((here.node_id, args.endpoint.clone()));
     }
@@ -121,7 +126,7 @@ async fn pick_node(args: &SaveArgs, err: &mut impl Write) -> anyhow::Result<(u64
     // The most caught-up voter that says it is a follower.
     let mut best: Option<(u64, u64, String)> = None;
     for v in here.voters.iter().filter(|v| v.id != here.node_id) {
-        let Ok(s) = status_of(&v.client_addr).await else {
+        let Ok(s) = status_of(&v.client_addr, &args.security).await else {
             continue;
         };
         let applied = s.applied_index.unwrap_or(0);
@@ -165,7 +170,7 @@ fn save(args: &SaveArgs, out: &mut impl Write, err: &mut impl Write) -> anyhow::
         writeln!(err, "saving from node {node_id} at {addr}")?;
         tokio::time::timeout(
             Duration::from_millis(args.timeout_ms),
-            stream_to(&addr, args.chunk_bytes, &partial),
+            stream_to(&addr, &args.security, args.chunk_bytes, &partial),
         )
         .await
         .context("the save did not finish within --timeout-ms")?
@@ -216,8 +221,13 @@ fn sync_parent(path: &Path) -> std::io::Result<()> {
 }
 
 /// Receives the stream into `path` (created or truncated), with a progress bar on stderr.
-async fn stream_to(addr: &str, chunk_bytes: u32, path: &Path) -> anyhow::Result<pb::SnapshotInfo> {
-    let mut admin = crate::admin::client(addr).await?;
+async fn stream_to(
+    addr: &str,
+    security: &ClientFlags,
+    chunk_bytes: u32,
+    path: &Path,
+) -> anyhow::Result<pb::SnapshotInfo> {
+    let mut admin = crate::admin::client(addr, security).await?;
     let mut stream = admin
         .save_snapshot(pb::SaveSnapshotRequest { chunk_bytes })
         .await

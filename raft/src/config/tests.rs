@@ -88,6 +88,8 @@ fn a_minimal_file_validates_with_the_defaults() {
             auto_promote_learners: false,
             state_bytes_max: 0,
             disk_free_min_bytes: DISK_FREE_MIN_BYTES_DEFAULT,
+            client_concurrency_max: CLIENT_CONCURRENCY_MAX_DEFAULT,
+            security: SecurityConfig::default(),
             backup: None,
         }
     );
@@ -432,6 +434,7 @@ fn every_setting_can_come_from_the_environment() {
         ("auto_promote_learners", "true"),
         ("state_bytes_max", "1048576"),
         ("disk_free_min_bytes", "0"),
+        ("client_concurrency_max", "64"),
         ("backup_dir", "/tmp/tavern-env-backups"),
         ("backup_interval_s", "600"),
         ("backup_keep", "3"),
@@ -473,6 +476,7 @@ fn every_setting_can_come_from_the_environment() {
             "auto_promote_learners = true",
             "state_bytes_max = 1048576",
             "disk_free_min_bytes = 0",
+            "client_concurrency_max = 64",
             "backup_dir = \"/tmp/tavern-env-backups\"",
             "backup_interval_s = 600",
             "backup_keep = 3",
@@ -526,6 +530,69 @@ fn flags_override_env_which_overrides_the_file() {
     assert_eq!(config.cluster_id, "from-flags");
     assert_eq!(config.heartbeat_ms, 20);
     assert_eq!(config.node_id, 2);
+}
+
+#[test]
+fn security_settings_come_from_the_table_or_the_environment_and_print_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, "contents are read at start, not by validate").expect("write");
+        path
+    };
+    let (cert, key, ca, tokens) = (
+        file("node.crt"),
+        file("node.key"),
+        file("ca.crt"),
+        file("tokens"),
+    );
+    let text = format!(
+        "{}\n[security]\ntls_cert = {cert:?}\ntls_key = {key:?}\ntls_cluster_ca = {ca:?}\n",
+        toml::to_string(&three_nodes()).expect("toml")
+    );
+    let from_file = RawConfig::from_toml(&text, Path::new("node.toml")).expect("parses");
+    let env = RawConfig::from_env([
+        (
+            "TAVERN_CLIENT_TOKENS_FILE".to_string(),
+            tokens.display().to_string(),
+        ),
+        ("TAVERN_CLIENT_CONCURRENCY_MAX".to_string(), "8".to_string()),
+    ])
+    .expect("env");
+    let config = env.over(from_file).validate().expect("valid");
+    assert_eq!(
+        config.security,
+        SecurityConfig {
+            tls: Some(TlsFiles {
+                cert,
+                key,
+                cluster_ca: ca,
+                client_ca: None,
+            }),
+            cluster_secret_file: None,
+            client_tokens_file: Some(tokens),
+        }
+    );
+    assert_eq!(config.client_concurrency_max, 8);
+    let printed = config.to_toml();
+    let again = RawConfig::from_toml(&printed, Path::new("printed.toml"))
+        .expect("parses")
+        .validate()
+        .expect("valid");
+    assert_eq!(again, config, "{printed}");
+}
+
+#[test]
+fn client_concurrency_max_must_be_at_least_one() {
+    let mut raw = three_nodes();
+    raw.client_concurrency_max = Some(0);
+    assert_eq!(
+        raw.validate().expect_err("zero").to_string(),
+        format!(
+            "invalid config:\n  - client_concurrency_max (0) must be from 1 to \
+             {CLIENT_CONCURRENCY_MAX_CEILING} (calls)"
+        )
+    );
 }
 
 #[test]

@@ -50,6 +50,20 @@ impl RawConfig {
                  to {REQUEST_BYTES_MAX_CEILING} bytes"
             ));
         }
+        let client_concurrency_max = self
+            .client_concurrency_max
+            .unwrap_or(CLIENT_CONCURRENCY_MAX_DEFAULT);
+        if !(1..=CLIENT_CONCURRENCY_MAX_CEILING).contains(&client_concurrency_max) {
+            v.push(format!(
+                "client_concurrency_max ({client_concurrency_max}) must be from 1 to \
+                 {CLIENT_CONCURRENCY_MAX_CEILING} (calls)"
+            ));
+        }
+        let security = self
+            .security
+            .clone()
+            .unwrap_or_default()
+            .validate(&mut v.problems);
         let backup = check_backup(&mut v, &self);
         match identity {
             Some(id) if v.problems.is_empty() => Ok(NodeConfig {
@@ -73,6 +87,8 @@ impl RawConfig {
                 disk_free_min_bytes: self
                     .disk_free_min_bytes
                     .unwrap_or(DISK_FREE_MIN_BYTES_DEFAULT),
+                client_concurrency_max,
+                security,
                 backup,
             }),
             _ => Err(ConfigError::Invalid {
