@@ -502,6 +502,8 @@ fn classify(status: &Status, target: &str, route: Route) -> Retry {
             | NodeError::Compacted { .. }
             | NodeError::WatchLagged { .. }
             | NodeError::TooManyWatches { .. } => Retry::Fail(Error::Node(e)),
+            // Retrying does not make room: the caller frees data or waits for the operator.
+            NodeError::NoSpace { alarm, detail } => Retry::Fail(Error::NoSpace { alarm, detail }),
         };
     }
     if let Some(e) = error_from_status(status) {

@@ -41,6 +41,15 @@ pub enum Error {
     /// not serve, data staler than asked).
     #[error("node refused the call: {0}")]
     Node(NodeError),
+    /// A write that adds data, refused because the leader is out of space: its state reached
+    /// the quota (`AlarmKind::Quota`, `state_bytes_max`) or its disk the low-water mark
+    /// (`AlarmKind::Disk`). Nothing was applied; reads and writes that free data still work,
+    /// and the alarm clears by itself once there is room. `detail` has the figures.
+    #[error("write refused, the leader's {alarm} alarm is on: {detail}")]
+    NoSpace {
+        alarm: tavern_proto::convert::AlarmKind,
+        detail: String,
+    },
     /// The node refused this client: no token, a token it does not accept (`ClientOptions::token`).
     #[error("refused by the node: {0}")]
     Unauthenticated(String),

@@ -43,4 +43,11 @@ pub enum NodeError {
     /// Watch: the node serves `max` watch streams already.
     #[error("this node serves {max} watch streams already; try another node or later")]
     TooManyWatches { max: u64 },
+    /// A write that adds data, refused while a space alarm is active on this node (`detail`:
+    /// the figures and what to do). Reads, and writes that free data, still work.
+    #[error("write refused, {alarm} alarm: {detail}")]
+    NoSpace {
+        alarm: crate::convert::AlarmKind,
+        detail: String,
+    },
 }

@@ -23,6 +23,7 @@
 //! | `Compacted` | `OUT_OF_RANGE` | watch: events before `first_index` are gone; resync |
 //! | `WatchLagged` | `ABORTED` | watch: cut off for falling behind; resume from the last index |
 //! | `TooManyWatches` | `RESOURCE_EXHAUSTED` | watch: the node's stream limit |
+//! | `NoSpace` | `RESOURCE_EXHAUSTED` | a quota or disk alarm: free data (deletes pass) or space, not retry now |
 //!
 //! The status message is the error's text. The error itself travels as a `tavern.v1.ErrorDetail`
 //! packed in a `google.rpc.Status` in the status details (the `grpc-status-details-bin` header),
@@ -229,7 +230,8 @@ pub fn error_of(d: &ErrorDetail) -> Result<Error, ConvertError> {
         | ErrorKind::Halted
         | ErrorKind::Compacted
         | ErrorKind::WatchLagged
-        | ErrorKind::TooManyWatches => {
+        | ErrorKind::TooManyWatches
+        | ErrorKind::NoSpace => {
             return Err(ConvertError::new(
                 "error.kind",
                 format!(
@@ -291,6 +293,7 @@ pub fn code_of_node_error(e: &NodeError) -> Code {
         NodeError::Compacted { .. } => Code::OutOfRange,
         NodeError::WatchLagged { .. } => Code::Aborted,
         NodeError::TooManyWatches { .. } => Code::ResourceExhausted,
+        NodeError::NoSpace { .. } => Code::ResourceExhausted,
     }
 }
 
@@ -337,6 +340,11 @@ pub fn detail_of_node_error(e: &NodeError) -> ErrorDetail {
             d.max = *max;
             ErrorKind::TooManyWatches
         }
+        NodeError::NoSpace { alarm, detail } => {
+            d.reason = detail.clone();
+            d.set_alarm((*alarm).into());
+            ErrorKind::NoSpace
+        }
     };
     d.set_kind(kind);
     d
@@ -366,6 +374,10 @@ pub fn node_error_of(d: &ErrorDetail) -> Option<NodeError> {
             resume_index: d.resume_index,
         },
         ErrorKind::TooManyWatches => NodeError::TooManyWatches { max: d.max },
+        ErrorKind::NoSpace => NodeError::NoSpace {
+            alarm: crate::convert::AlarmKind::try_from(d.alarm()).ok()?,
+            detail: d.reason.clone(),
+        },
         ErrorKind::Unspecified
         | ErrorKind::InvalidArgument
         | ErrorKind::NotFound

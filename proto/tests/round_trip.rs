@@ -1602,7 +1602,7 @@ fn channel_and_mail_mismatches_are_refused() {
 #[test]
 fn admin_status_and_digest_round_trip_and_refuse_what_no_node_sends() {
     use tavern_proto::convert::{
-        ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest,
+        Alarm, AlarmKind, ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest,
     };
     let member = |id: u64| ClusterMember {
         id,
@@ -1635,6 +1635,18 @@ fn admin_status_and_digest_round_trip_and_refuse_what_no_node_sends() {
             },
         ],
         halted: None,
+        alarms: vec![
+            Alarm {
+                kind: AlarmKind::Quota,
+                detail: "the state holds 2000 bytes".into(),
+            },
+            Alarm {
+                kind: AlarmKind::Disk,
+                detail: "10 bytes free".into(),
+            },
+        ],
+        state_bytes: 2000,
+        disk_free_bytes: Some(10),
     };
     let back = NodeStatus::try_from(wire(&pb::StatusResponse::from(status.clone())));
     assert_eq!(back, Ok(status.clone()));

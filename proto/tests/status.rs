@@ -233,6 +233,20 @@ fn every_node_error_keeps_its_code_and_fields_and_is_no_domain_error() {
             NodeError::Halted("apply failed: corrupt record".into()),
             Code::Unavailable,
         ),
+        (
+            NodeError::NoSpace {
+                alarm: tavern_proto::convert::AlarmKind::Quota,
+                detail: "the state holds 2000 bytes, state_bytes_max is 1000".into(),
+            },
+            Code::ResourceExhausted,
+        ),
+        (
+            NodeError::NoSpace {
+                alarm: tavern_proto::convert::AlarmKind::Disk,
+                detail: "10 bytes free".into(),
+            },
+            Code::ResourceExhausted,
+        ),
     ];
     for (e, code) in cases {
         let received = over_the_wire(&status_from_node_error(&e));

@@ -34,6 +34,8 @@
 //! | `watch_window_entries` | 100000 | the events of this many last applied entries are kept (on disk) for watchers to resume from; 1 to 100000000 |
 //! | `watch_buffer_replies` | 256 | replies queued for one watcher before it is cut off as too slow; 1 to 65536 |
 //! | `watch_streams_max` | 1024 | concurrent watch streams one node serves; 1 to 65536 |
+//! | `state_bytes_max` | 0 (no quota) | quota on the state's logical size (every key + value, in bytes); at or above it the node refuses writes that grow the state (`node/alarms.rs`) |
+//! | `disk_free_min_bytes` | 256 MiB | free-disk low-water mark of the filesystem of `data_dir`, in bytes (0: off); below it the node refuses writes that grow the state |
 //! | `backup_dir` | none (no scheduled backups) | directory the node writes its scheduled backups to (snapshot files, `tavern snapshot inspect` reads them) |
 //! | `backup_interval_s` | 3600 | seconds between two scheduled backups, 1 to 604800 (a week); a backup is skipped when nothing was applied since the last one |
 //! | `backup_keep` | 24 | how many scheduled backups to keep, 1 to 10000; older ones are removed after each new one |
@@ -102,6 +104,8 @@ pub const SETTINGS: &[&str] = &[
     "request_bytes_max",
     "read_lease",
     "auto_promote_learners",
+    "state_bytes_max",
+    "disk_free_min_bytes",
     "client_concurrency_max",
     "watch_window_entries",
     "watch_buffer_replies",
@@ -135,6 +139,8 @@ pub const TIMING_MS_MAX: u64 = 60_000;
 pub const REQUEST_BYTES_MAX_FLOOR: usize = 256 * 1024;
 /// A larger one lets one client hold that much memory per call for no domain reason.
 pub const REQUEST_BYTES_MAX_CEILING: usize = 64 * 1024 * 1024;
+/// Room for RocksDB to flush and compact, and for a snapshot or two, before the disk is full.
+pub const DISK_FREE_MIN_BYTES_DEFAULT: u64 = 256 * 1024 * 1024;
 /// Client calls in progress at once on one node: far more than a realm's gateways keep in
 /// flight, far fewer than would exhaust the node's memory or file handles.
 pub const CLIENT_CONCURRENCY_MAX_DEFAULT: usize = 1024;
@@ -228,6 +234,9 @@ pub struct RawConfig {
     pub read_lease: Option<bool>,
     pub auto_promote_learners: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_bytes_max: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_free_min_bytes: Option<u64>,
     pub client_concurrency_max: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch_window_entries: Option<u64>,
@@ -317,6 +326,10 @@ pub struct NodeConfig {
     pub read_lease: bool,
     /// Promote caught-up learners automatically (on the leader; `node/promotion.rs`).
     pub auto_promote_learners: bool,
+    /// Quota on the state's logical size in bytes (every key + value); 0: no quota.
+    pub state_bytes_max: u64,
+    /// Free-disk low-water mark of `data_dir`'s filesystem, in bytes; 0: not watched.
+    pub disk_free_min_bytes: u64,
     /// Client calls in progress at once; one more is refused (`crate::security`).
     pub client_concurrency_max: usize,
     /// TLS, the cluster secret, the client tokens (`crate::security` loads the files).
@@ -401,6 +414,8 @@ impl RawConfig {
             "watch_window_entries" => self.watch_window_entries = num(value)?,
             "watch_buffer_replies" => self.watch_buffer_replies = num(value)?,
             "watch_streams_max" => self.watch_streams_max = num(value)?,
+            "state_bytes_max" => self.state_bytes_max = num(value)?,
+            "disk_free_min_bytes" => self.disk_free_min_bytes = num(value)?,
             "backup_dir" => self.backup_dir = Some(PathBuf::from(value)),
             "backup_interval_s" => self.backup_interval_s = num(value)?,
             "backup_keep" => self.backup_keep = num(value)?,
@@ -439,6 +454,8 @@ impl RawConfig {
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
             auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
+            state_bytes_max: self.state_bytes_max.or(base.state_bytes_max),
+            disk_free_min_bytes: self.disk_free_min_bytes.or(base.disk_free_min_bytes),
             client_concurrency_max: self.client_concurrency_max.or(base.client_concurrency_max),
             watch_window_entries: self.watch_window_entries.or(base.watch_window_entries),
             watch_buffer_replies: self.watch_buffer_replies.or(base.watch_buffer_replies),
@@ -525,6 +542,8 @@ impl NodeConfig {
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
             auto_promote_learners: Some(self.auto_promote_learners),
+            state_bytes_max: Some(self.state_bytes_max),
+            disk_free_min_bytes: Some(self.disk_free_min_bytes),
             client_concurrency_max: Some(self.client_concurrency_max),
             security: (self.security != SecurityConfig::default()).then(|| self.security.to_raw()),
             watch_window_entries: Some(self.watch.window_entries),

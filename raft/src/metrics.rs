@@ -7,7 +7,8 @@
 //!  snapshot build  ─ seconds, bytes                    ─┼─▶ global recorder ─▶ /metrics of node N:
 //!  domain RPCs     ─ seconds by rpc and gRPC code      ─┤     the series labelled node="N"
 //!  leader watch    ─ leader changes                    ─┤
-//!  /metrics itself ─ term, log, committed, applied, follower lag, role (from `Admin::status`)
+//!  /metrics itself ─ term, log, committed, applied, follower lag, role, state bytes, disk
+//!                    free, space alarms (from `Admin::status`)
 //! ```
 //!
 //! Every series carries a `node` label: `tavern dev` and the tests run several nodes in one
@@ -24,6 +25,7 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use openraft::async_runtime::watch::WatchReceiver as _;
+use tavern_proto::convert::AlarmKind;
 use tokio::task::JoinHandle;
 
 use crate::types::{NodeId, Raft};
@@ -58,6 +60,12 @@ pub const FOLLOWER_LAG_ENTRIES: &str = "tavern_follower_lag_entries";
 pub const MEMBERS: &str = "tavern_members";
 /// 1 while the state machine has halted after a fatal error.
 pub const HALTED: &str = "tavern_halted";
+/// Gauge: the state's logical size, every key and value, in bytes (what `state_bytes_max` bounds).
+pub const STATE_BYTES: &str = "tavern_state_bytes";
+/// Gauge: free space of the data directory's filesystem at the last check, in bytes.
+pub const DISK_FREE_BYTES: &str = "tavern_disk_free_bytes";
+/// Gauge by `kind` (quota, disk): 1 while that space alarm is active, else 0.
+pub const ALARM: &str = "tavern_alarm";
 
 /// Buckets of the seconds histograms: 50 µs to 10 s.
 pub const SECONDS_BUCKETS: &[f64] = &[
@@ -137,6 +145,20 @@ fn describe() {
         "times this node saw the leader change"
     );
     describe_gauge!(TERM, "the current Raft term");
+    describe_gauge!(
+        STATE_BYTES,
+        Unit::Bytes,
+        "the state's logical size: every key and value"
+    );
+    describe_gauge!(
+        DISK_FREE_BYTES,
+        Unit::Bytes,
+        "free space of the data directory's filesystem at the last check"
+    );
+    describe_gauge!(
+        ALARM,
+        "1 while the space alarm `kind` (quota, disk) is active: writes that add data are refused"
+    );
     describe_gauge!(IS_LEADER, "1 on the leader, 0 elsewhere");
     describe_gauge!(LAST_LOG_INDEX, "last log index (-1: empty)");
     describe_gauge!(COMMITTED_INDEX, "committed index (-1: none)");
@@ -250,7 +272,19 @@ pub fn observe_status(s: &tavern_proto::convert::NodeStatus) {
     metrics::gauge!(COMMITTED_INDEX, &labels).set(index(s.committed_index));
     metrics::gauge!(APPLIED_INDEX, &labels).set(index(s.applied_index));
     metrics::gauge!(HALTED, &labels).set(if s.halted.is_some() { 1.0 } else { 0.0 });
+    metrics::gauge!(STATE_BYTES, &labels).set(s.state_bytes as f64);
+    if let Some(free) = s.disk_free_bytes {
+        metrics::gauge!(DISK_FREE_BYTES, &labels).set(free as f64);
+    }
     let node = s.node_id.to_string();
+    for kind in [AlarmKind::Quota, AlarmKind::Disk] {
+        let on = s.alarms.iter().any(|a| a.kind == kind);
+        metrics::gauge!(ALARM, "node" => node.clone(), "kind" => kind.name()).set(if on {
+            1.0
+        } else {
+            0.0
+        });
+    }
     for (role, n) in [("voter", s.voters.len()), ("learner", s.learners.len())] {
         metrics::gauge!(MEMBERS, "node" => node.clone(), "role" => role).set(n as f64);
     }

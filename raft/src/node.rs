@@ -27,6 +27,7 @@
 //! `node/membership.rs`; `shutdown` on a leader first hands leadership to the most caught-up
 //! voter (`node/leadership.rs`).
 
+pub mod alarms;
 mod backup;
 mod leadership;
 mod membership;
@@ -172,6 +173,10 @@ struct Inner {
     server: Mutex<Option<RaftServer>>,
     /// The automatic promotion task (`auto_promote_learners`); taken by `shutdown`.
     promoter: Mutex<Option<promotion::Promoter>>,
+    /// The space limits and the last disk measurement (`node/alarms.rs`).
+    alarms: Arc<alarms::Alarms>,
+    /// The alarm task (free disk every `DISK_CHECK_MS`); taken by `shutdown`.
+    alarm_watch: Mutex<Option<alarms::Watcher>>,
     /// Counts leader changes for `/metrics`; aborted by `shutdown`.
     leader_watch: JoinHandle<()>,
     /// Turns `true` when `shutdown` starts: watch streams end (`node/events.rs`).
@@ -215,6 +220,11 @@ impl TavernNode {
             .await
             .map_err(|e| StartError::Raft(e.to_string()))?;
         let leader_watch = crate::metrics::spawn_leader_watch(id, &raft);
+        let space = Arc::new(alarms::Alarms::new(
+            c.state_bytes_max,
+            c.disk_free_min_bytes,
+            c.data_dir.clone(),
+        ));
 
         let freshness = Arc::new(Freshness::default());
         let reads = Arc::new(Reads::spawn(
@@ -263,11 +273,25 @@ impl TavernNode {
                 last_stamp_ms: AtomicU64::new(0),
                 server: Mutex::new(Some((stop_tx, server))),
                 promoter: Mutex::new(None),
+                alarms: space,
+                alarm_watch: Mutex::new(None),
                 leader_watch,
                 stopping: tokio::sync::watch::channel(false).0,
                 backups: Mutex::new(None),
             }),
         };
+        let weak = Arc::downgrade(&node.inner);
+        let alarm_watch = alarms::spawn(
+            id,
+            node.inner.alarms.clone(),
+            move || weak.upgrade().map(|inner| inner.reader.state_bytes()),
+            Arc::new(alarms::statvfs_free),
+        );
+        *node
+            .inner
+            .alarm_watch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(alarm_watch);
         if config.auto_promote_learners {
             let promoter = promotion::spawn(&node.inner);
             *node
@@ -335,6 +359,13 @@ impl TavernNode {
         promotion::stop(promoter, request_timeout).await;
         // Watchers go first: they resume on another node from their last index.
         self.inner.stopping.send_replace(true);
+        let alarm_watch = self
+            .inner
+            .alarm_watch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        alarms::stop(alarm_watch, request_timeout).await;
         let backups = self
             .inner
             .backups
@@ -480,6 +511,7 @@ impl Node for TavernNode {
             request,
             command,
         };
+        self.check_space(&entry).await?;
         let timeout_ms = self.inner.config.request_timeout_ms;
         let r = tokio::time::timeout(
             Duration::from_millis(timeout_ms),

@@ -202,6 +202,9 @@ impl Admin for TestNode {
             learners: Vec::new(),
             followers: Vec::new(),
             halted: state.halted.clone(),
+            alarms: Vec::new(),
+            state_bytes: state.view.bytes(),
+            disk_free_bytes: None,
         })
     }
 

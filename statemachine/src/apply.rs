@@ -26,6 +26,10 @@ pub struct Applied {
     pub response: Result<Response, Error>,
     /// Numbered with the entry's log index and streamed to watchers.
     pub events: Vec<Event>,
+    /// How many bytes (keys + values) `mutations` add to the state read through the view
+    /// (negative when they free more than they add): the node sums it as the state's logical
+    /// size, for the quota alarm. 0 when there are no mutations.
+    pub size_delta: i64,
 }
 
 fn fatal(e: Error) -> Fatal {
@@ -45,6 +49,7 @@ pub fn apply(view: &dyn View, entry: &Entry) -> Result<Applied, Fatal> {
                 mutations: Vec::new(),
                 response,
                 events: Vec::new(),
+                size_delta: 0,
             })
         }
         Ok(Begin::Fresh(previous)) => previous,
@@ -54,6 +59,7 @@ pub fn apply(view: &dyn View, entry: &Entry) -> Result<Applied, Fatal> {
                 mutations: Vec::new(),
                 response: Err(e),
                 events: Vec::new(),
+                size_delta: 0,
             })
         }
     };
@@ -78,12 +84,14 @@ fn finish(
         Err(_) => Txn::new(view, entry.time_ms).map_err(fatal)?,
     };
     after(&mut txn, &response).map_err(fatal)?;
+    let size_delta = txn.size_delta().map_err(fatal)?;
     let (mutations, events) = txn.finish();
     let events = if response.is_ok() { events } else { Vec::new() };
     Ok(Applied {
         mutations,
         response,
         events,
+        size_delta,
     })
 }
 

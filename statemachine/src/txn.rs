@@ -180,6 +180,21 @@ impl<'a> Txn<'a> {
         Ok(self.scan(prefix, None, max.saturating_add(1))?.len())
     }
 
+    /// How many bytes (key + value) the state grows by when this transaction's writes land:
+    /// each written key's new length (0 for a delete) minus what the view holds there (0 when
+    /// absent). Exact and deterministic, like the writes themselves: the node keeps the sum as
+    /// the state's logical size (quota alarm). Reads the view once per written key.
+    pub fn size_delta(&self) -> Result<i64, Error> {
+        let mut delta: i64 = 0;
+        for (key, new) in &self.writes {
+            let old = self.view.get(key)?;
+            delta = delta
+                .saturating_add(record_bytes(key, new.as_deref()))
+                .saturating_sub(record_bytes(key, old.as_deref()));
+        }
+        Ok(delta)
+    }
+
     /// The mutations (sorted by key) and events of this transaction.
     pub fn finish(self) -> (Vec<Mutation>, Vec<Event>) {
         let mutations = self
@@ -192,6 +207,13 @@ impl<'a> Txn<'a> {
             .collect();
         (mutations, self.events)
     }
+}
+
+/// The bytes one record takes in the state's logical size: key + value, 0 when absent.
+pub fn record_bytes(key: &[u8], value: Option<&[u8]>) -> i64 {
+    value.map_or(0, |v| {
+        i64::try_from(key.len().saturating_add(v.len())).unwrap_or(i64::MAX)
+    })
 }
 
 #[cfg(test)]
@@ -239,9 +261,13 @@ mod tests {
             }
             let got = txn.scan(&prefix, after.as_deref(), limit).unwrap();
             prop_assert_eq!(got, model_scan(&model, &prefix, after.as_deref(), limit));
+            // The size delta is what the state's key + value bytes grow by.
+            let before = view.bytes();
+            let delta = txn.size_delta().unwrap();
             // And the mutations turn the view into the model.
             let (mutations, _) = txn.finish();
             view.write(&mutations);
+            prop_assert_eq!(i64::try_from(view.bytes()).unwrap() - i64::try_from(before).unwrap(), delta);
             prop_assert_eq!(view.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>(), model);
         }
     }

@@ -79,6 +79,15 @@ impl MemView {
         self.map.is_empty()
     }
 
+    /// The state's logical size: the bytes of every key and value (what the node's quota
+    /// counts; the sum of [`crate::Applied::size_delta`] over the entries applied).
+    pub fn bytes(&self) -> u64 {
+        self.map
+            .iter()
+            .map(|(k, v)| (k.len() + v.len()) as u64)
+            .sum()
+    }
+
     /// Every stored pair in key order; two states are equal when these are.
     pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Vec<u8>)> {
         self.map.iter()

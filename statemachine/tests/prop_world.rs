@@ -440,13 +440,18 @@ proptest! {
             eprintln!("{outcomes:?}");
         }
         // Replay the log into two fresh states: same bytes, same responses, same events.
+        // The entries' size deltas add up to the state's key + value bytes, after every entry
+        // (what the node keeps as the state's size for the quota).
         let (mut a, mut b) = (MemView::new(), MemView::new());
+        let mut size: i64 = 0;
         for entry in &sim.log {
             let ra = apply(&a, entry).expect("not fatal");
             let rb = apply(&b, entry).expect("not fatal");
             prop_assert_eq!(&ra, &rb);
             a.write(&ra.mutations);
             b.write(&rb.mutations);
+            size += ra.size_delta;
+            prop_assert_eq!(size, i64::try_from(a.bytes()).expect("small"), "after {:?}", entry.command);
         }
         prop_assert_eq!(&a, &sim.state);
         prop_assert_eq!(a.digest(), b.digest());

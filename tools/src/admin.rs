@@ -233,6 +233,13 @@ pub fn status(
             )?;
         }
     }
+    let disk = s
+        .disk_free_bytes
+        .map_or("not checked".to_string(), |b| format!("{b} bytes free"));
+    writeln!(out, "space: state {} bytes, disk {disk}", s.state_bytes)?;
+    for a in &s.alarms {
+        writeln!(out, "ALARM {}: {}", a.kind, a.detail)?;
+    }
     if let Some(why) = &s.halted {
         writeln!(out, "HALTED: {why}")?;
     }

@@ -94,6 +94,14 @@ pub struct ServeArgs {
     /// Promote learners to voters once they have caught up (true or false).
     #[arg(long)]
     auto_promote_learners: Option<bool>,
+    /// Quota on the state's size (keys + values), in bytes; 0 for none. Past it, writes that
+    /// grow the state are refused.
+    #[arg(long)]
+    state_bytes_max: Option<u64>,
+    /// Refuse writes that grow the state while the data directory's filesystem has less free
+    /// space than this, in bytes; 0 to turn off (default 256 MiB).
+    #[arg(long)]
+    disk_free_min_bytes: Option<u64>,
     /// Client calls in progress at once on this node; more are refused (RESOURCE_EXHAUSTED).
     #[arg(long)]
     client_concurrency_max: Option<usize>,
@@ -150,6 +158,8 @@ impl ServeArgs {
             request_bytes_max: self.request_bytes_max,
             read_lease: self.read_lease,
             auto_promote_learners: self.auto_promote_learners,
+            state_bytes_max: self.state_bytes_max,
+            disk_free_min_bytes: self.disk_free_min_bytes,
             client_concurrency_max: self.client_concurrency_max,
             security: self.security.raw(),
             watch_window_entries: self.watch_window_entries,

@@ -67,6 +67,82 @@ pub struct NodeStatus {
     pub followers: Vec<FollowerProgress>,
     /// Why the state machine stopped applying, if it did.
     pub halted: Option<String>,
+    /// The space alarms active on this node (writes that add data are refused meanwhile).
+    pub alarms: Vec<Alarm>,
+    /// The state's logical size: every key and value, in bytes.
+    pub state_bytes: u64,
+    /// Free space of the data directory's filesystem at the last check, in bytes.
+    pub disk_free_bytes: Option<u64>,
+}
+
+/// Which space alarm (`node/alarms.rs` in tavern-raft says when each is raised).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AlarmKind {
+    /// The state's size reached `state_bytes_max`.
+    Quota,
+    /// The data directory's filesystem has less free space than `disk_free_min_bytes`.
+    Disk,
+}
+
+impl AlarmKind {
+    /// The name status, metrics and errors use: "quota", "disk".
+    pub fn name(self) -> &'static str {
+        match self {
+            AlarmKind::Quota => "quota",
+            AlarmKind::Disk => "disk",
+        }
+    }
+}
+
+impl std::fmt::Display for AlarmKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An active space alarm and what it means for an operator (the figures, what to do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alarm {
+    pub kind: AlarmKind,
+    pub detail: String,
+}
+
+impl From<AlarmKind> for pb::AlarmKind {
+    fn from(k: AlarmKind) -> Self {
+        match k {
+            AlarmKind::Quota => pb::AlarmKind::Quota,
+            AlarmKind::Disk => pb::AlarmKind::Disk,
+        }
+    }
+}
+
+impl TryFrom<pb::AlarmKind> for AlarmKind {
+    type Error = ConvertError;
+
+    fn try_from(k: pb::AlarmKind) -> Result<Self, ConvertError> {
+        match k {
+            pb::AlarmKind::Quota => Ok(AlarmKind::Quota),
+            pb::AlarmKind::Disk => Ok(AlarmKind::Disk),
+            pb::AlarmKind::Unspecified => Err(ConvertError::new(
+                "alarm.kind",
+                "is unspecified, not an alarm kind",
+            )),
+        }
+    }
+}
+
+impl TryFrom<pb::Alarm> for Alarm {
+    type Error = ConvertError;
+
+    fn try_from(a: pb::Alarm) -> Result<Self, ConvertError> {
+        let kind = pb::AlarmKind::try_from(a.kind).map_err(|_| {
+            ConvertError::new("alarm.kind", format!("is {}, not an alarm kind", a.kind))
+        })?;
+        Ok(Alarm {
+            kind: kind.try_into()?,
+            detail: a.detail,
+        })
+    }
 }
 
 /// A digest of a node's whole state, taken at one point.
@@ -170,6 +246,16 @@ impl From<NodeStatus> for pb::StatusResponse {
             learners: s.learners.into_iter().map(Into::into).collect(),
             followers: s.followers.into_iter().map(Into::into).collect(),
             halted: s.halted,
+            alarms: s
+                .alarms
+                .into_iter()
+                .map(|a| pb::Alarm {
+                    kind: pb::AlarmKind::from(a.kind).into(),
+                    detail: a.detail,
+                })
+                .collect(),
+            state_bytes: s.state_bytes,
+            disk_free_bytes: s.disk_free_bytes,
         }
     }
 }
@@ -195,6 +281,13 @@ impl TryFrom<pb::StatusResponse> for NodeStatus {
             learners: s.learners.into_iter().map(Into::into).collect(),
             followers: s.followers.into_iter().map(Into::into).collect(),
             halted: s.halted,
+            alarms: s
+                .alarms
+                .into_iter()
+                .map(Alarm::try_from)
+                .collect::<Result<_, _>>()?,
+            state_bytes: s.state_bytes,
+            disk_free_bytes: s.disk_free_bytes,
         })
     }
 }

@@ -33,7 +33,10 @@ mod realm;
 mod social;
 
 pub use account::{AccountRead, AccountWrite};
-pub use admin::{ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest, SHA256_BYTES};
+pub use admin::{
+    Alarm, AlarmKind, ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest,
+    SHA256_BYTES,
+};
 pub use arena::{ArenaRead, ArenaWrite, ARENA_TEAM_NAME_BYTES_MAX};
 pub use channel::{ChannelRead, ChannelWrite};
 pub use character::{CharacterRead, CharacterWrite, CHARACTER_NAME_BYTES_MAX};

@@ -110,6 +110,10 @@ impl RawConfig {
                 request_bytes_max,
                 read_lease: self.read_lease.unwrap_or(false),
                 auto_promote_learners: self.auto_promote_learners.unwrap_or(false),
+                state_bytes_max: self.state_bytes_max.unwrap_or(0),
+                disk_free_min_bytes: self
+                    .disk_free_min_bytes
+                    .unwrap_or(DISK_FREE_MIN_BYTES_DEFAULT),
                 client_concurrency_max,
                 security,
                 watch,

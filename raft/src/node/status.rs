@@ -78,6 +78,9 @@ impl Admin for TavernNode {
             learners,
             followers,
             halted: reader.halted(),
+            alarms: self.alarms(),
+            state_bytes: reader.state_bytes(),
+            disk_free_bytes: self.inner.alarms.disk_free(),
         })
     }
 

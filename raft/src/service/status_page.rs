@@ -77,6 +77,14 @@ fn node_section(h: &mut String, s: &NodeStatus) {
     if let Some(why) = &s.halted {
         let _ = writeln!(h, "<p id=\"alarm\" class=\"bad\">HALTED: {}</p>", esc(why));
     }
+    for a in &s.alarms {
+        let _ = writeln!(
+            h,
+            "<p class=\"bad space-alarm\">{} ALARM, writes that add data are refused: {}</p>",
+            a.kind.name().to_uppercase(),
+            esc(&a.detail)
+        );
+    }
     let _ = writeln!(h, "<h2>This node</h2>\n<table id=\"node\">");
     let rows = [
         ("role", role(s.role).to_string()),
@@ -88,6 +96,11 @@ fn node_section(h: &mut String, s: &NodeStatus) {
         ("applied at start", idx(s.applied_index_at_start)),
         ("snapshot index", idx(s.snapshot_index)),
         ("purged index", idx(s.purged_index)),
+        ("state bytes", s.state_bytes.to_string()),
+        (
+            "disk free bytes",
+            s.disk_free_bytes.map_or("-".to_string(), |b| b.to_string()),
+        ),
     ];
     for (k, v) in rows {
         let _ = writeln!(h, "<tr><th>{k}</th><td>{}</td></tr>", esc(&v));

@@ -11,6 +11,8 @@
 //!                  "membership"    -> [META_FORMAT_VERSION][postcard(StoredMembership)]
 //!     events       index u64 BE -> [EVENTS_FORMAT_VERSION][postcard(Vec<Event>)]: the event
 //!                  window (`events`); sm_meta "events_from" is its first index
+//!                  "state_bytes"   -> [META_FORMAT_VERSION][postcard(u64)]: keys + values of
+//!                                     the live state (written with every apply batch)
 //!     state.<gen>  state machine key -> record (the `keys`/`codec` layout of tavern-statemachine),
 //!                  and the highest node id ever a member (`node_ids`, a key of tavern-raft's own)
 //!  <data_dir>/snapshots/current.tsnap   the last snapshot (see `snapshot`)
@@ -39,6 +41,8 @@ pub mod node_ids;
 #[cfg(test)]
 mod open_tests;
 pub mod restore;
+#[cfg(test)]
+mod size_tests;
 mod sm_snapshot;
 pub mod snapshot;
 mod state;

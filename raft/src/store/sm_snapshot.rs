@@ -22,7 +22,7 @@ use openraft::storage::{RaftSnapshotBuilder, Snapshot};
 use rocksdb::{IteratorMode, Options, WriteBatch, WriteOptions};
 
 use super::snapshot::{self as file, SnapshotFile, SnapshotReader, SnapshotWriter};
-use super::state::{Shared, KEY_LAST_APPLIED, KEY_MEMBERSHIP};
+use super::state::{Shared, KEY_LAST_APPLIED, KEY_MEMBERSHIP, KEY_STATE_BYTES};
 use super::{
     cf, encode_meta, state_cf_generation, state_cf_name, StoreError, CF_SM_META, KEY_STATE_CF,
 };
@@ -207,8 +207,8 @@ pub(super) fn install(
     db.create_cf(&new, &Options::default())?;
 
     let loaded = load(shared, &new, meta, &mut snapshot);
-    let records = match loaded {
-        Ok(n) => n,
+    let (records, state_bytes) = match loaded {
+        Ok(loaded) => loaded,
         Err(e) => {
             db.drop_cf(&new)?;
             return Err(e);
@@ -243,10 +243,12 @@ pub(super) fn install(
     let events_from = meta.last_log_id.as_ref().map_or(0, |l| l.index() + 1);
     let events_cf = cf(db, super::events::CF_EVENTS)?;
     super::events::reset_in_batch(&mut wb, &events_cf, &meta_cf, events_from);
+    wb.put_cf(&meta_cf, KEY_STATE_BYTES, encode_meta(&state_bytes));
     let mut opts = WriteOptions::default();
     opts.set_sync(true);
     db.write_opt(wb, &opts)?;
     *guard = new.clone();
+    shared.state_bytes.store(state_bytes, Ordering::Release);
     drop(guard);
     shared
         .events_from
@@ -259,13 +261,14 @@ pub(super) fn install(
     Ok(())
 }
 
-/// Streams the records of `snapshot` into column family `into`, checking the file as it goes.
+/// Streams the records of `snapshot` into column family `into`, checking the file as it goes;
+/// returns how many records and their bytes (keys + values: the state's logical size).
 fn load(
     shared: &Shared,
     into: &str,
     meta: &SnapshotMeta,
     snapshot: &mut SnapshotFile,
-) -> Result<u64, StoreError> {
+) -> Result<(u64, u64), StoreError> {
     let db = &shared.db;
     let target = cf(db, into)?;
     snapshot.file.rewind()?;
@@ -280,9 +283,10 @@ fn load(
             ),
         });
     }
-    let mut records = 0u64;
+    let (mut records, mut bytes) = (0u64, 0u64);
     let mut wb = WriteBatch::default();
     while let Some((k, v)) = reader.next_record()? {
+        bytes = bytes.saturating_add((k.len() + v.len()) as u64);
         wb.put_cf(&target, k, v);
         records += 1;
         if wb.size_in_bytes() >= INSTALL_BATCH_BYTES_MAX {
@@ -290,7 +294,7 @@ fn load(
         }
     }
     db.write(wb)?;
-    Ok(records)
+    Ok((records, bytes))
 }
 
 /// A digest of the live state (FNV-1a 64 over length-prefixed keys and values, the same as

@@ -26,7 +26,8 @@ use futures_util::{Stream, TryStreamExt};
 use openraft::storage::{EntryResponder, RaftStateMachine};
 use openraft::{EntryPayload, OptionalSend};
 use rocksdb::WriteBatch;
-use tavern_statemachine::{Event, Query, QueryResponse};
+use tavern_statemachine::txn::record_bytes;
+use tavern_statemachine::{Entry, Event, Query, QueryResponse, View as _};
 use tokio::sync::{broadcast, watch};
 
 use super::events;
@@ -46,6 +47,8 @@ pub const EVENTS_CHANNEL_CAPACITY: usize = 1024;
 
 pub(super) const KEY_LAST_APPLIED: &[u8] = b"last_applied";
 pub(super) const KEY_MEMBERSHIP: &[u8] = b"membership";
+/// The state's logical size (see [`StateReader::state_bytes`]), kept in `sm_meta`.
+pub(super) const KEY_STATE_BYTES: &[u8] = b"state_bytes";
 
 /// The events of one applied entry, numbered with its log index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +88,9 @@ pub(super) struct Shared {
     /// watcher before it has a gap and must resync.
     pub(super) events_reset: watch::Sender<u64>,
     halted: Mutex<Option<String>>,
+    /// The state's logical size in bytes (every key + value of the live state column family),
+    /// as of the last batch written; the same value as `KEY_STATE_BYTES` on disk.
+    pub(super) state_bytes: AtomicU64,
 }
 
 impl Shared {
@@ -153,8 +159,9 @@ impl StateMachine {
         let current = sm_snapshot::open_dir(&snapshot_dir)?;
         let meta = cf(&db, CF_SM_META)?;
         let (last, _) = Shared::read_applied_from(|k| db.get_cf(&meta, k))?;
-        let applied_at_open = last.map(|l| l.index());
         drop(meta);
+        let state_bytes = open_state_bytes(&db, &state_cf)?;
+        let applied_at_open = last.map(|l| l.index());
         let events_from = events::open_events_from(&db, applied_at_open)?;
         let (applied, _) = watch::channel(applied_at_open);
         let (events, _) = broadcast::channel(EVENTS_CHANNEL_CAPACITY);
@@ -174,6 +181,7 @@ impl StateMachine {
             events_from: AtomicU64::new(events_from),
             events_reset: watch::channel(0).0,
             halted: Mutex::new(None),
+            state_bytes: AtomicU64::new(state_bytes),
         });
         Ok(StateMachine { shared, hold })
     }
@@ -231,11 +239,21 @@ impl StateMachine {
             self.shared.events_window.load(Ordering::Relaxed),
             self.shared.events_from.load(Ordering::Relaxed),
         );
+        // Only apply writes the state (one task), so nothing changes it between load and store.
+        let state_bytes = add_bytes(
+            self.shared.state_bytes.load(Ordering::Acquire),
+            batch.size_delta,
+        );
+        wb.put_cf(&meta_cf, KEY_STATE_BYTES, encode_meta(&state_bytes));
         db.write(wb).map_err(io::Error::other)?;
         drop(state);
         if let Some(from) = moved {
             self.shared.events_from.store(from, Ordering::Relaxed);
         }
+        self.shared
+            .state_bytes
+            .store(state_bytes, Ordering::Release);
+        batch.size_delta = 0;
         batch.pending_bytes = 0;
         batch.membership = None;
         // Events before the applied index: a watcher that sees the index has its events
@@ -274,8 +292,16 @@ impl StateMachine {
 
     /// Raises the highest node id ever a member to cover `membership` (see `node_ids`).
     fn note_node_ids(&self, membership: &Membership, batch: &mut ApplyBatch) -> Result<(), String> {
-        let raised = self.in_batch_view(batch, |view| super::node_ids::raised(view, membership))?;
-        if let Some((key, value)) = raised {
+        let raised = self.in_batch_view(batch, |view| {
+            let Some((key, value)) = super::node_ids::raised(view, membership)? else {
+                return Ok(None);
+            };
+            let old = view.get(&key).map_err(|e| e.0)?;
+            let delta = record_bytes(&key, Some(&value)) - record_bytes(&key, old.as_deref());
+            Ok(Some((key, value, delta)))
+        })?;
+        if let Some((key, value, delta)) = raised {
+            batch.size_delta += delta;
             batch.pending_bytes += key.len() + value.len();
             batch.pending.insert(key, Some(value));
         }
@@ -308,6 +334,7 @@ impl StateMachine {
         self.shared
             .last_entry_time_ms
             .fetch_max(proposal.0.time_ms, Ordering::Relaxed);
+        batch.size_delta += applied.size_delta;
         for m in applied.mutations {
             match m {
                 tavern_statemachine::Mutation::Put { key, value } => {
@@ -332,11 +359,43 @@ impl StateMachine {
     }
 }
 
+/// `bytes + delta`, never below 0 nor above `u64::MAX`.
+pub(super) fn add_bytes(bytes: u64, delta: i64) -> u64 {
+    if delta >= 0 {
+        bytes.saturating_add(delta.unsigned_abs())
+    } else {
+        bytes.saturating_sub(delta.unsigned_abs())
+    }
+}
+
+/// The state's logical size as stored in `sm_meta`; a store written before it was kept (no
+/// key) is scanned once and the result stored. Blocking: the scan reads every record.
+fn open_state_bytes(db: &Db, state_cf: &str) -> Result<u64, StoreError> {
+    let meta = cf(db, CF_SM_META)?;
+    if let Some(bytes) = db.get_cf(&meta, KEY_STATE_BYTES)? {
+        return decode_meta::<u64>("state bytes", &bytes);
+    }
+    let state = cf(db, state_cf)?;
+    let mut total = 0u64;
+    for item in db.iterator_cf(&state, rocksdb::IteratorMode::Start) {
+        let (k, v) = item?;
+        total = total.saturating_add((k.len() + v.len()) as u64);
+    }
+    tracing::info!(
+        state_bytes = total,
+        "counted the state's size (a store from before it was kept)"
+    );
+    db.put_cf(&meta, KEY_STATE_BYTES, encode_meta(&total))?;
+    Ok(total)
+}
+
 /// The work of one `apply` call not yet written.
 #[derive(Default)]
 struct ApplyBatch {
     pending: Pending,
     pending_bytes: usize,
+    /// The sum of the pending entries' size deltas (see `StateReader::state_bytes`).
+    size_delta: i64,
     last_applied: Option<LogId>,
     membership: Option<StoredMembership>,
     events: Vec<AppliedEvents>,
@@ -477,6 +536,38 @@ impl StateReader {
     /// The index of the last applied entry, as a watch (`None`: nothing applied yet).
     pub fn applied(&self) -> watch::Receiver<Option<u64>> {
         self.shared.applied.subscribe()
+    }
+
+    /// The state's logical size in bytes: every key and value of the live state, as of the
+    /// last applied batch. Kept exactly by apply (the sum of the entries' size deltas, written
+    /// in the same `WriteBatch`), set by a snapshot install; what the quota alarm compares
+    /// with `state_bytes_max`. Not the bytes RocksDB takes on disk (compression, compaction,
+    /// the log): those are watched by the free-disk alarm.
+    pub fn state_bytes(&self) -> u64 {
+        self.shared.state_bytes.load(Ordering::Acquire)
+    }
+
+    /// How many bytes `entry` would add to the state if it applied now (negative: it frees
+    /// some), from a dry run of `tavern_statemachine::apply` on a RocksDB snapshot of the
+    /// live state; nothing is written. What a node under a space alarm lets through: a write
+    /// that does not grow the state. Blocking: call it off the async runtime.
+    pub fn size_delta_of(&self, entry: &Entry) -> Result<i64, StoreError> {
+        let db = &self.shared.db;
+        let guard = self
+            .shared
+            .state_cf
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        let state_cf = cf(db, &guard)?;
+        let snap = db.snapshot();
+        drop(guard);
+        let view = RocksView::at(db, &state_cf, &snap);
+        tavern_statemachine::apply(&view, entry)
+            .map(|a| a.size_delta)
+            .map_err(|f| StoreError::Decode {
+                what: "a dry run of the write",
+                reason: f.0,
+            })
     }
 
     /// The applied index found on disk when the store was opened (`None`: a fresh store): a

@@ -142,3 +142,17 @@ pub async fn characters_of(
         .map(|c| c.name)
         .collect())
 }
+
+pub async fn delete_character(
+    channel: Channel,
+    low: u32,
+    header: Option<pb::RequestHeader>,
+) -> Result<u64, tonic::Status> {
+    let r = CharacterServiceClient::new(channel)
+        .delete_character(timed(pb::DeleteCharacterRequest {
+            header,
+            id: Some(pb::CharacterId { realm: REALM, low }),
+        }))
+        .await?;
+    Ok(index(r.into_inner().header))
+}
