@@ -3,7 +3,7 @@
 //! `scenario` plays a short story against the state machine in memory; `serve` runs one node
 //! (`node.rs`: listeners, `TavernNode`, the client gRPC server, signals, logging); `dev` runs a
 //! three-node cluster in this process; `status`, `member`, `leader` call a node's admin
-//! service (`admin.rs`). `snapshot`, `bench` and the importer arrive with later issues (DESIGN.md "Parts").
+//! service (`admin.rs`). `bench` measures a cluster (`bench/`). `snapshot` and the importer arrive with later issues (DESIGN.md "Parts").
 //!
 //! Architecture invariant: this binary only wires things together; domain rules live in
 //! `tavern-statemachine`. It may depend on every crate; nothing depends on it.
@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod admin;
+mod bench;
 mod describe;
 mod dev;
 mod node;
@@ -54,6 +55,10 @@ enum Command {
     /// Moves the leadership.
     #[command(subcommand)]
     Leader(admin::LeaderCommand),
+    /// Measures throughput and latency: N clients for a duration against a tavern cluster
+    /// (--endpoints, or a three-node cluster it starts in a temporary folder) or, with
+    /// --target etcd, an etcd 3.4 cluster (given, or started from the `etcd` binary).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -75,6 +80,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Status(at) => admin::status(&at, &mut out, &mut std::io::stderr())?,
         Command::Member(cmd) => admin::member(&cmd, &mut out, &mut std::io::stderr())?,
         Command::Leader(cmd) => admin::leader(&cmd, &mut out, &mut std::io::stderr())?,
+        Command::Bench(args) => bench::run_command(&args, &mut out, &mut std::io::stderr())?,
     };
     out.flush()?;
     Ok(code)
