@@ -105,7 +105,7 @@ impl Population {
     /// Human (Alliance) or Orc (Horde): pairs of characters alternate, so that both factions
     /// have online characters (even indexes) and offline ones.
     pub fn race(&self, i: usize) -> u8 {
-        if (i / 2) % 2 == 0 {
+        if i % 4 < 2 {
             1
         } else {
             2

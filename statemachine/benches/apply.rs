@@ -1,5 +1,6 @@
 //! The state machine's `apply` on its own, for a few commands: what one log entry costs a node
-//! before RocksDB and the network. `cargo bench --workspace --bench apply`.
+//! before RocksDB and the network: `cargo bench --workspace --bench apply` (builds only this
+//! crate and criterion, in release).
 //!
 //! Each benchmark applies one entry to a `MemView` holding a small world (`Sim::world`: a
 //! realm, a gateway, 64 characters, half online in "Trade - City"), without writing the
