@@ -42,6 +42,11 @@ pub trait Node: Send + Sync + 'static {
         request: Option<RequestId>,
     ) -> impl Future<Output = Result<Written, NodeError>> + Send;
 
+    /// The node id its RPC metrics are labelled with; `None` (the default) records none.
+    fn metrics_id(&self) -> Option<u64> {
+        None
+    }
+
     /// Serves `query` at `level` (DESIGN.md "Reads").
     fn read(
         &self,

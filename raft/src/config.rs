@@ -30,6 +30,7 @@
 //! | `snapshot_timeout_ms` | 600000 | bound on sending one whole snapshot to a follower |
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
+//! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
 //!
 //! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
 //! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
@@ -68,6 +69,7 @@ pub const SETTINGS: &[&str] = &[
     "snapshot_timeout_ms",
     "request_bytes_max",
     "read_lease",
+    "auto_promote_learners",
 ];
 
 /// openraft's defaults: a heartbeat well inside the election timeout, so one lost heartbeat does
@@ -166,6 +168,7 @@ pub struct RawConfig {
     pub request_bytes_max: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_lease: Option<bool>,
+    pub auto_promote_learners: Option<bool>,
     /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<RawPeer>>,
@@ -207,6 +210,8 @@ pub struct NodeConfig {
     pub snapshot: SnapshotPolicy,
     pub request_bytes_max: usize,
     pub read_lease: bool,
+    /// Promote caught-up learners automatically (on the leader; `node/promotion.rs`).
+    pub auto_promote_learners: bool,
 }
 
 impl RawConfig {
@@ -278,6 +283,7 @@ impl RawConfig {
             "snapshot_timeout_ms" => self.snapshot_timeout_ms = num(value)?,
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
+            "auto_promote_learners" => self.auto_promote_learners = num(value)?,
             other => return Err(format!("{other} is not a setting")),
         }
         Ok(())
@@ -307,6 +313,7 @@ impl RawConfig {
             snapshot_timeout_ms: self.snapshot_timeout_ms.or(base.snapshot_timeout_ms),
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
+            auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
             peers: self.peers.or(base.peers),
         }
     }
@@ -381,6 +388,7 @@ impl NodeConfig {
             snapshot_timeout_ms: Some(self.snapshot.timeout_ms),
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
+            auto_promote_learners: Some(self.auto_promote_learners),
             peers: Some(
                 self.peers
                     .iter()

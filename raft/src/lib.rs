@@ -14,6 +14,7 @@
 pub mod api;
 pub mod config;
 pub mod identity;
+pub mod metrics;
 pub mod network;
 pub mod node;
 pub mod service;

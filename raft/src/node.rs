@@ -26,11 +26,13 @@
 
 mod leadership;
 mod membership;
+mod promotion;
 
 pub use self::leadership::{HANDOVER_ACK_HEARTBEATS, TRANSFER_WAIT_ELECTION_TIMEOUTS};
 pub use self::membership::{
     MembershipError, MembershipView, CAUGHT_UP_LAG_ENTRIES, REACHABLE_ELECTION_TIMEOUTS,
 };
+pub use self::promotion::AUTO_PROMOTE_CHECK_MS;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -155,6 +157,10 @@ struct Inner {
     /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
     /// across an `.await`.
     server: Mutex<Option<RaftServer>>,
+    /// The automatic promotion task (`auto_promote_learners`); taken by `shutdown`.
+    promoter: Mutex<Option<promotion::Promoter>>,
+    /// Counts leader changes for `/metrics`; aborted by `shutdown`.
+    leader_watch: JoinHandle<()>,
 }
 
 /// The internal Raft service's task and the sender that stops it.
@@ -183,9 +189,11 @@ impl TavernNode {
             Duration::from_millis(c.snapshot.timeout_ms),
             c.snapshot.chunk_bytes,
         );
+        crate::metrics::install();
         let raft = openraft::Raft::new(id, raft_config, network, log, sm)
             .await
             .map_err(|e| StartError::Raft(e.to_string()))?;
+        let leader_watch = crate::metrics::spawn_leader_watch(id, &raft);
 
         let freshness = Arc::new(Freshness::default());
         let service = RaftInternalServer::new(RaftService::new(
@@ -219,8 +227,18 @@ impl TavernNode {
                 freshness,
                 last_stamp_ms: AtomicU64::new(0),
                 server: Mutex::new(Some((stop_tx, server))),
+                promoter: Mutex::new(None),
+                leader_watch,
             }),
         };
+        if config.auto_promote_learners {
+            let promoter = promotion::spawn(&node.inner);
+            *node
+                .inner
+                .promoter
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(promoter);
+        }
         node.bootstrap().await?;
         Ok(node)
     }
@@ -268,6 +286,14 @@ impl TavernNode {
     /// wait an election timeout for a new leader. It returns once openraft has let go of the
     /// store (bounded); the store closes once every clone of this node is dropped.
     pub async fn shutdown(&self) -> Result<(), String> {
+        let promoter = self
+            .inner
+            .promoter
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let request_timeout = Duration::from_millis(self.inner.config.request_timeout_ms);
+        promotion::stop(promoter, request_timeout).await;
         self.hand_over_leadership().await;
         let server = self
             .inner
@@ -294,6 +320,7 @@ impl TavernNode {
             None => Ok(()),
         };
         let raft = self.inner.raft.shutdown().await.map_err(|e| e.to_string());
+        self.inner.leader_watch.abort();
         self.wait_store_released().await;
         served.and(raft)
     }
@@ -377,6 +404,10 @@ impl TavernNode {
 }
 
 impl Node for TavernNode {
+    fn metrics_id(&self) -> Option<u64> {
+        Some(self.inner.id)
+    }
+
     #[tracing::instrument(
         name = "write",
         skip_all,

@@ -352,3 +352,58 @@ async fn a_leader_shutting_down_hands_over_without_an_election_timeout() {
         cluster.stop(id).await;
     }
 }
+
+/// `quick` timings with `auto_promote_learners` on.
+fn quick_auto_promote(c: &mut tavern_raft::config::NodeConfig) {
+    quick(c);
+    c.auto_promote_learners = true;
+}
+
+/// Starts node 4 and adds it as a learner through the leader; returns the leader.
+async fn add_node_4(cluster: &mut Cluster) -> NodeId {
+    let leader = cluster.leader().await;
+    let member = cluster.reserve(4).await;
+    cluster.start(4).await;
+    cluster
+        .node(leader)
+        .add_learner(4, member)
+        .await
+        .expect("add learner 4");
+    leader
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caught_up_learner_is_promoted_automatically_only_when_the_config_says_so() {
+    // --- Without the setting (the default), node 4 stays a learner: an operator promotes it.
+    let mut manual = Cluster::new(&[1, 2, 3], quick).await;
+    let leader = add_node_4(&mut manual).await;
+    tokio::time::sleep(Duration::from_millis(
+        4 * tavern_raft::node::AUTO_PROMOTE_CHECK_MS,
+    ))
+    .await;
+    let view = manual.node(leader).membership();
+    assert!(view.learners.contains_key(&4), "{view:?}");
+    assert!(!view.voters.contains_key(&4), "{view:?}");
+    for id in [4, 1, 2, 3] {
+        manual.stop(id).await;
+    }
+
+    // --- With `auto_promote_learners`, the leader promotes node 4 once it has caught up.
+    let mut auto = Cluster::new(&[1, 2, 3], quick_auto_promote).await;
+    let (_, index) = write_through_leader(&auto.nodes, 1, account(7), 9, 1).await;
+    add_node_4(&mut auto).await;
+    let start = Instant::now();
+    loop {
+        let leader = auto.leader().await;
+        let view = auto.node(leader).membership();
+        if view.voters.contains_key(&4) && !view.joint {
+            assert!(view.learners.is_empty(), "{view:?}");
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "node 4 was not promoted: {view:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The new voter has the data written before it joined.
+    let served = auto.read_at(4, get_account(7), index).await;
+    assert_eq!(username(&served).as_deref(), Some("user7"));
+}

@@ -91,6 +91,9 @@ pub struct ServeArgs {
     /// Serve LEASE reads on the leader (true or false).
     #[arg(long)]
     read_lease: Option<bool>,
+    /// Promote learners to voters once they have caught up (true or false).
+    #[arg(long)]
+    auto_promote_learners: Option<bool>,
 }
 
 /// `--peers`, parsed.
@@ -123,6 +126,7 @@ impl ServeArgs {
             snapshot_timeout_ms: self.snapshot_timeout_ms,
             request_bytes_max: self.request_bytes_max,
             read_lease: self.read_lease,
+            auto_promote_learners: self.auto_promote_learners,
         }
     }
 
@@ -196,7 +200,11 @@ mod tests {
     use super::*;
 
     fn example(n: u32) -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("examples/three-nodes/node{n}.toml"))
+        example_of("three-nodes", n)
+    }
+
+    fn example_of(cluster: &str, n: u32) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{cluster}/node{n}.toml"))
     }
 
     fn run_with(args: ServeArgs, env: &[(&str, &str)]) -> (ExitCode, String, String) {
@@ -209,15 +217,20 @@ mod tests {
 
     #[test]
     fn every_example_config_is_valid() {
-        for n in 1..=3 {
+        let examples = (1..=3)
+            .map(|n| ("three-nodes", n))
+            .chain((1..=5).map(|n| ("five-nodes", n)));
+        for (cluster, n) in examples {
             let args = ServeArgs {
-                config: Some(example(n)),
+                config: Some(example_of(cluster, n)),
                 check: true,
                 ..ServeArgs::default()
             };
             let (code, out, err) = run_with(args, &[]);
-            assert_eq!(code, ExitCode::SUCCESS, "node{n}: {err}");
+            assert_eq!(code, ExitCode::SUCCESS, "{cluster} node{n}: {err}");
             assert!(out.contains(&format!("node_id = {n}\n")), "{out}");
+            let voters = out.matches("[[peers]]").count();
+            assert_eq!(voters, if cluster == "five-nodes" { 5 } else { 3 }, "{out}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! The health port of real `tavern serve` processes: `/livez` answers while the process runs;
 //! `/readyz` is 200 while the node has a leader with a quorum, turns 503 (saying why) when
-//! the node loses it, and 200 again when the cluster is whole.
+//! the node loses it, and 200 again when the cluster is whole; a follower whose leader and
+//! peer are gone turns 503 too, and 200 once they are back.
 
 mod harness;
 
@@ -81,4 +82,20 @@ async fn readyz_follows_the_quorum_and_livez_the_process() {
         let body = readyz_becomes(port, 200).await;
         assert!(body.starts_with("ready: "), "node {id}: {body}");
     }
+
+    // --- A follower loses its leader (the leader and the other follower stop): not ready
+    //     once it has no leader; ready again when they return.
+    let leader = cluster.leader().await;
+    let (lonely, other) = match (1..=3).filter(|&i| i != leader).collect::<Vec<_>>()[..] {
+        [a, b] => (a, b),
+        _ => unreachable!("three nodes"),
+    };
+    cluster.stop(leader);
+    cluster.stop(other);
+    let body = readyz_becomes(ports[&lonely], 503).await;
+    assert!(body.starts_with("not ready: "), "{body}");
+    cluster.start_node(leader);
+    cluster.start_node(other);
+    let body = readyz_becomes(ports[&lonely], 200).await;
+    assert!(body.starts_with("ready: "), "{body}");
 }

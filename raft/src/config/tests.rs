@@ -85,6 +85,7 @@ fn a_minimal_file_validates_with_the_defaults() {
             },
             request_bytes_max: REQUEST_BYTES_MAX_DEFAULT,
             read_lease: false,
+            auto_promote_learners: false,
         }
     );
 }
@@ -425,6 +426,7 @@ fn every_setting_can_come_from_the_environment() {
         ("snapshot_timeout_ms", "90000"),
         ("request_bytes_max", "300000"),
         ("read_lease", "true"),
+        ("auto_promote_learners", "true"),
     ];
     assert_eq!(
         values.map(|(s, _)| s).as_slice(),
@@ -460,6 +462,7 @@ fn every_setting_can_come_from_the_environment() {
             "snapshot_timeout_ms = 90000",
             "request_bytes_max = 300000",
             "read_lease = true",
+            "auto_promote_learners = true",
             "",
             "[[peers]]",
             "id = 1",

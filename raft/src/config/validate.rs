@@ -67,6 +67,7 @@ impl RawConfig {
                 snapshot,
                 request_bytes_max,
                 read_lease: self.read_lease.unwrap_or(false),
+                auto_promote_learners: self.auto_promote_learners.unwrap_or(false),
             }),
             _ => Err(ConfigError::Invalid {
                 problems: v.problems,

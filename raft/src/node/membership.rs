@@ -320,6 +320,27 @@ impl TavernNode {
         .await
     }
 
+    /// Learners the leader may promote now: in the membership, caught up (within
+    /// `CAUGHT_UP_LAG_ENTRIES`) and reachable, with no membership change in progress. Empty on
+    /// a follower. Used by the automatic promotion (`node/promotion.rs`).
+    pub(super) fn caught_up_learners(&self) -> BTreeSet<NodeId> {
+        let Ok(m) = self.leader_metrics() else {
+            return BTreeSet::new();
+        };
+        if Self::not_in_progress(&m).is_err() {
+            return BTreeSet::new();
+        }
+        let membership = m.membership_config.membership();
+        let voters: BTreeSet<NodeId> = membership.voter_ids().collect();
+        let reachable = self.reachable_in(&m);
+        membership
+            .nodes()
+            .map(|(id, _)| *id)
+            .filter(|id| !voters.contains(id) && reachable.contains(id))
+            .filter(|&id| behind(&m, id) <= CAUGHT_UP_LAG_ENTRIES)
+            .collect()
+    }
+
     /// This node's metrics if it is the leader, else where the leader is.
     pub(super) fn leader_metrics(&self) -> Result<Metrics, MembershipError> {
         let m = self.inner.raft.metrics().borrow_watched().clone();

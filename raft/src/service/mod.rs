@@ -46,8 +46,10 @@ mod macros;
 mod admin;
 mod domains;
 mod health;
+mod status_page;
 
-pub use health::{health_routes, serve_health, READY_APPLY_LAG_MAX};
+pub use health::{health_routes, serve_health, PROMETHEUS_TEXT, READY_APPLY_LAG_MAX};
+pub use status_page::REFRESH_SECONDS;
 
 pub use admin::Admin;
 
@@ -123,6 +125,32 @@ pub(crate) async fn write<N: Node, R: WriteReply>(
     header: RequestHeader,
     command: Result<Command, ConvertError>,
 ) -> Result<Response<R>, Status> {
+    timed(node, rpc, write_untimed(node, rpc, header, command)).await
+}
+
+/// Runs one RPC and records its duration and gRPC code (`metrics::RPC_SECONDS`).
+async fn timed<N: Node, T>(
+    node: &N,
+    rpc: &'static str,
+    call: impl Future<Output = Result<T, Status>>,
+) -> Result<T, Status> {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    if let Some(id) = node.metrics_id() {
+        let code = result
+            .as_ref()
+            .map_or_else(|s| s.code(), |_| tonic::Code::Ok);
+        crate::metrics::record_rpc(id, rpc, code, started.elapsed());
+    }
+    result
+}
+
+async fn write_untimed<N: Node, R: WriteReply>(
+    node: &N,
+    rpc: &'static str,
+    header: RequestHeader,
+    command: Result<Command, ConvertError>,
+) -> Result<Response<R>, Status> {
     let command = command?;
     let written = node
         .write(command, header.request)
@@ -139,6 +167,15 @@ pub(crate) async fn write<N: Node, R: WriteReply>(
 
 /// One read RPC, like [`write`].
 pub(crate) async fn read<N: Node, R: QueryReply>(
+    node: &N,
+    rpc: &'static str,
+    header: RequestHeader,
+    query: Result<Query, ConvertError>,
+) -> Result<Response<R>, Status> {
+    timed(node, rpc, read_untimed(node, rpc, header, query)).await
+}
+
+async fn read_untimed<N: Node, R: QueryReply>(
     node: &N,
     rpc: &'static str,
     header: RequestHeader,

@@ -38,7 +38,8 @@ const KEY_PURGED: &[u8] = b"purged";
 #[derive(Clone)]
 pub struct LogStore {
     db: Arc<Db>,
-    sync: SyncSender<IOFlushed<TypeConfig>>,
+    /// Each append's callback and its entry count, for the log-sync thread.
+    sync: SyncSender<(IOFlushed<TypeConfig>, usize)>,
     _hold: super::OpenraftHold,
 }
 
@@ -51,7 +52,11 @@ impl fmt::Debug for LogStore {
 }
 
 impl LogStore {
-    pub(super) fn new(db: Arc<Db>, hold: super::OpenraftHold) -> Result<Self, StoreError> {
+    pub(super) fn new(
+        db: Arc<Db>,
+        hold: super::OpenraftHold,
+        node_id: crate::types::NodeId,
+    ) -> Result<Self, StoreError> {
         cf(&db, CF_LOG)?;
         cf(&db, CF_RAFT_META)?;
         let (tx, rx) = sync_channel(LOG_SYNC_QUEUE_MAX);
@@ -60,7 +65,7 @@ impl LogStore {
         // It holds the database weakly so that dropping the stores closes it.
         std::thread::Builder::new()
             .name("tavern-log-sync".into())
-            .spawn(move || sync_loop(weak, rx))?;
+            .spawn(move || sync_loop(weak, rx, node_id))?;
         Ok(LogStore {
             db,
             sync: tx,
@@ -82,18 +87,27 @@ impl LogStore {
 }
 
 /// The group-commit loop: one fsync for every callback queued while the previous one ran.
-fn sync_loop(db: Weak<Db>, rx: Receiver<IOFlushed<TypeConfig>>) {
+fn sync_loop(
+    db: Weak<Db>,
+    rx: Receiver<(IOFlushed<TypeConfig>, usize)>,
+    node_id: crate::types::NodeId,
+) {
     while let Ok(first) = rx.recv() {
         let mut waiting = vec![first];
         waiting.extend(rx.try_iter());
+        let started = std::time::Instant::now();
         let result = match db.upgrade() {
             Some(db) => db.flush_wal(true).map_err(|e| e.to_string()),
             None => Err("the store is closed".to_string()),
         };
-        if let Err(e) = &result {
-            tracing::error!(error = %e, "log fsync failed");
+        match &result {
+            Ok(()) => {
+                let entries = waiting.iter().map(|(_, n)| n).sum();
+                crate::metrics::record_fsync(node_id, started.elapsed(), entries);
+            }
+            Err(e) => tracing::error!(error = %e, "log fsync failed"),
         }
-        for cb in waiting {
+        for (cb, _) in waiting {
             cb.io_completed(result.clone().map_err(io::Error::other));
         }
     }
@@ -238,12 +252,14 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     {
         let log = cf(&self.db, CF_LOG)?;
         let mut batch = WriteBatch::default();
+        let mut count = 0;
         for entry in entries {
             batch.put_cf(&log, index_key(entry.index()), encode_entry(&entry));
+            count += 1;
         }
         self.db.write(batch).map_err(io::Error::other)?;
         self.sync
-            .send(callback)
+            .send((callback, count))
             .map_err(|_| io::Error::other("the log sync thread stopped"))
     }
 

@@ -158,7 +158,7 @@ pub fn open(data_dir: &Path, identity: &Identity) -> Result<(LogStore, StateMach
     let state_cf = live_state_cf(&db)?;
     drop_stale_state_cfs(&db, &cf_names, &state_cf)?;
     let hold = OpenraftHold::default();
-    let log = LogStore::new(db.clone(), hold.clone())?;
+    let log = LogStore::new(db.clone(), hold.clone(), identity.node_id)?;
     let sm = StateMachine::new(identity.node_id, db, state_cf, snapshot_dir, hold)?;
     Ok((log, sm))
 }

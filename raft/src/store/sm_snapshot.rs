@@ -156,6 +156,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
 }
 
 fn build(shared: &Shared) -> Result<TavernSnapshot, StoreError> {
+    let started = std::time::Instant::now();
     let db = &shared.db;
     let guard = shared.state_cf.read().unwrap_or_else(|p| p.into_inner());
     let state_cf = cf(db, &guard)?;
@@ -185,6 +186,8 @@ fn build(shared: &Shared) -> Result<TavernSnapshot, StoreError> {
         snapshot.path = path;
     }
     tracing::info!(last_log_id = ?meta.last_log_id, records, "snapshot built");
+    let bytes = std::fs::metadata(&snapshot.path).map_or(0, |m| m.len());
+    crate::metrics::record_snapshot_build(shared.node_id, started.elapsed(), bytes);
     Ok(Snapshot { meta, snapshot })
 }
 

@@ -323,7 +323,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
     {
         let mut batch = ApplyBatch::default();
+        let started = std::time::Instant::now();
+        let mut count = 0u64;
         while let Some((entry, responder)) = entries.try_next().await? {
+            count += 1;
             let log_id = entry.log_id;
             // log_id is "T<term>-N<leader>.<index>".
             let _span =
@@ -354,6 +357,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         if !batch.is_empty() {
             self.apply_batch(&mut batch)?;
         }
+        crate::metrics::record_apply(self.shared.node_id, started.elapsed(), count);
         Ok(())
     }
 
