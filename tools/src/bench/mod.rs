@@ -10,7 +10,7 @@
 //!     ─▶ tear-down (tavern against a given cluster: the characters are deleted) ─▶ Report
 //! ```
 //! Workloads: `write` and the reads are in `tavern.rs` and `etcd.rs` (which says how each
-//! maps to etcd's calls); `social-mix` (tavern only) in `social.rs`. Nothing here asserts a
+//! maps to etcd's calls); `social-mix` (tavern only) in `social/`. Nothing here asserts a
 //! time: numbers are printed, never judged (DESIGN.md "Performance targets").
 
 mod etcd;
