@@ -1,6 +1,9 @@
 //! The etcd side of the benchmark: the same runner drives an etcd 3.4 cluster with puts and
 //! gets of the same value size, over etcd's own KV gRPC API (`proto/etcd_kv.proto`, a subset
-//! of etcd's `rpc.proto`, compiled by `tools/build.rs`).
+//! of etcd's `rpc.proto`, compiled by `tools/build.rs`). Not the `etcd-client` crate: its
+//! releases on tonic 0.12 compile etcd's protos in their build script with the system's
+//! `protoc`, which this workspace does not require (it uses `protoc-bin-vendored`), and the
+//! benchmark needs two calls.
 //!
 //! Mapping: `write` → `Put` of a `value_bytes` value on key `bench/<run>/<i>`, each client
 //! cycling over its own keys (overwrites: the live state stays `population` keys);
