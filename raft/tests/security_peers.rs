@@ -114,8 +114,9 @@ async fn member_joins(cluster: &mut Cluster, leader: NodeId, id: NodeId, securit
 }
 
 /// The leader is asked to add `outsider` as learner `id`. It accepts the change (it cannot
-/// know beforehand), but none of its messages gets through: the outsider receives no entry
-/// and the leader's replication to it never matches anything.
+/// know beforehand), but none of its messages gets through: the outsider receives no entry,
+/// the leader's replication to it never matches anything, and `add_learner` answers that it
+/// has not answered.
 async fn outsider_cannot_join(
     cluster: &Cluster,
     leader: NodeId,
@@ -126,10 +127,19 @@ async fn outsider_cannot_join(
         .node(leader)
         .add_learner(id, cluster.peers[&id].clone())
         .await;
+    // It never answers, so it is never caught up, however short the log.
     assert!(
-        matches!(added, Ok(_) | Err(MembershipError::NotCaughtUp { .. })),
+        matches!(
+            added,
+            Err(MembershipError::NotCaughtUp {
+                behind: u64::MAX,
+                ..
+            })
+        ),
         "{added:?}"
     );
+    let why = added.map(|_| ()).unwrap_err().to_string();
+    assert!(why.contains("has not answered the leader yet"), "{why}");
     let deadline = tokio::time::Instant::now() + Duration::from_millis(WATCH_MS);
     while tokio::time::Instant::now() < deadline {
         let log = outsider.raft().metrics().borrow_watched().last_log_index;
