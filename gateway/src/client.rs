@@ -1,11 +1,19 @@
 //! [`Client`]: one channel per node, the leader it learned, the retry loop.
 //!
 //! ```text
+//!  write, LEASE read, or any read with `reads_on_leader`:
 //!  call ──▶ target = known leader, else the next endpoint (round robin)
 //!    ok ─────────────────────────────▶ answer (and that node is the leader)
 //!    NOT_LEADER { leader_addr } ─────▶ target = leader_addr, retry at once
 //!    UNAVAILABLE / DEADLINE / lost ──▶ forget the leader, next endpoint, backoff with jitter
 //!    domain error, INVALID_ARGUMENT ─▶ returned as is (the state machine answered)
+//!
+//!  LINEARIZABLE, AT_LEAST, STALE read (every node serves them):
+//!  call ──▶ target = the next endpoint round robin, skipping nodes that failed within
+//!           `node_avoid` (all failed: the one that failed longest ago)
+//!    TOO_STALE on a node ────────────▶ the rest of the call goes to the leader (freshest)
+//!    NOT_LEADER { leader_addr } ─────▶ the rest of the call goes to the leader
+//!    UNAVAILABLE / DEADLINE / lost ──▶ that node is skipped for a while, next node
 //! ```
 //! A write's request id is drawn once, before the first attempt, so every retry carries the
 //! same id and the cluster applies it once (a retry of an applied write gets the stored answer).
@@ -23,10 +31,10 @@ use tavern_proto::status::{error_from_status, node_error_from_status};
 use tavern_proto::{pb, ConvertError, NodeError, ReadLevel, RequestHeader};
 use tavern_statemachine::{Command, Query, RequestId};
 use tokio::time::Instant;
-use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
 use crate::rpc::{ReadRequest, Served, WriteRequest, Written};
+use crate::security::{channel, describe, Transport};
 use crate::session::Session;
 use crate::{ClientOptions, Error};
 
@@ -56,12 +64,25 @@ struct Inner {
 
 #[derive(Debug)]
 struct Routing {
-    channels: BTreeMap<String, Channel>,
+    channels: BTreeMap<String, Transport>,
     leader: Option<String>,
     /// The endpoint the next call without a known leader starts at.
     next: usize,
+    /// The endpoint the next spread read starts at.
+    read_next: usize,
+    /// When each node last failed an attempt (spread reads skip it for `node_avoid`).
+    failed: BTreeMap<String, Instant>,
     /// Jitter state (xorshift), seeded at random.
     rng: u64,
+}
+
+/// Where the attempts of a call go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// The known leader, else the next endpoint.
+    Leader,
+    /// Round robin over every endpoint, skipping those that failed recently.
+    Spread,
 }
 
 /// What one failed attempt means for the next.
@@ -72,6 +93,8 @@ enum Retry {
     Elsewhere(String),
     /// A node that is not the leader and does not know who is: another node, after a backoff.
     LeaderUnknown(String),
+    /// A node whose data is older than the read allows: the leader, at once.
+    TooStale(Error),
     /// Give up with this error.
     Fail(Error),
 }
@@ -134,6 +157,8 @@ impl Client {
                     channels,
                     leader: None,
                     next: 0,
+                    read_next: 0,
+                    failed: BTreeMap::new(),
                     rng: random_u64() | 1,
                 }),
                 options,
@@ -209,7 +234,8 @@ impl Client {
             read_level: ReadLevel::default(),
         });
         let message = WriteRequest::new(command, header)?;
-        self.call(|channel| message.clone().send(channel)).await
+        self.call(Route::Leader, |channel| message.clone().send(channel))
+            .await
     }
 
     /// Runs `query` at the default read level of the options.
@@ -224,7 +250,10 @@ impl Client {
         self.read_at(query, self.inner.options.read_level).await
     }
 
-    /// Runs `query` at `level`.
+    /// Runs `query` at `level`. `LINEARIZABLE`, `AT_LEAST` and `STALE` reads are spread
+    /// over every node (unless `reads_on_leader`): each node serves them, a follower asking
+    /// the leader for a read index at `LINEARIZABLE`. A node too stale for a `STALE` bound
+    /// sends the read on to the leader.
     ///
     /// ```no_run
     /// # async fn demo(client: tavern_gateway::Client) -> Result<(), tavern_gateway::Error> {
@@ -239,7 +268,15 @@ impl Client {
             read_level: level,
         });
         let message = ReadRequest::new(query, header)?;
-        self.call(|channel| message.clone().send(channel)).await
+        let route = match level {
+            ReadLevel::Lease => Route::Leader,
+            _ if self.inner.options.reads_on_leader => Route::Leader,
+            ReadLevel::Linearizable | ReadLevel::AtLeast { .. } | ReadLevel::Stale { .. } => {
+                Route::Spread
+            }
+        };
+        self.call(route, |channel| message.clone().send(channel))
+            .await
     }
 
     fn routing(&self) -> std::sync::MutexGuard<'_, Routing> {
@@ -249,12 +286,13 @@ impl Client {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The node to try next and its channel.
-    fn target(&self) -> Result<(String, Channel), Error> {
+    /// The node to try next on `route` and its channel.
+    fn target(&self, route: Route) -> Result<(String, Transport), Error> {
         let mut r = self.routing();
-        let target = match &r.leader {
-            Some(l) => l.clone(),
-            None => {
+        let target = match (route, &r.leader) {
+            (Route::Spread, _) => self.spread_target(&mut r),
+            (Route::Leader, Some(l)) => l.clone(),
+            (Route::Leader, None) => {
                 let i = r.next % self.inner.endpoints.len();
                 r.next = r.next.wrapping_add(1);
                 self.inner.endpoints[i].clone()
@@ -269,6 +307,34 @@ impl Client {
             }
         };
         Ok((target, ch))
+    }
+
+    /// The next endpoint round robin that has not failed within `node_avoid`; if every one
+    /// has, the one that failed longest ago.
+    fn spread_target(&self, r: &mut Routing) -> String {
+        let endpoints = &self.inner.endpoints;
+        let now = Instant::now();
+        let avoid = self.inner.options.node_avoid;
+        let n = endpoints.len();
+        let usable = (0..n).map(|k| (r.read_next + k) % n).find(|&i| {
+            r.failed
+                .get(&endpoints[i])
+                .is_none_or(|&at| now.saturating_duration_since(at) >= avoid)
+        });
+        let i = usable.unwrap_or_else(|| {
+            (0..n)
+                .min_by_key(|&i| r.failed.get(&endpoints[i]).copied())
+                .unwrap_or(0)
+        });
+        r.read_next = i.wrapping_add(1);
+        endpoints[i].clone()
+    }
+
+    /// Remembers that `target` failed an attempt now.
+    fn failed(&self, target: &str) {
+        self.routing()
+            .failed
+            .insert(target.to_string(), Instant::now());
     }
 
     /// A backoff for retry `n` (0-based): a random duration up to `initial * 2^n`, capped.
@@ -286,10 +352,10 @@ impl Client {
         Duration::from_millis(r.rng % cap_ms + 1)
     }
 
-    /// The retry loop every call goes through.
-    async fn call<T, F, Fut>(&self, attempt: F) -> Result<T, Error>
+    /// The retry loop every call goes through; its attempts start on `route`.
+    async fn call<T, F, Fut>(&self, mut route: Route, attempt: F) -> Result<T, Error>
     where
-        F: Fn(Channel) -> Fut,
+        F: Fn(Transport) -> Fut,
         Fut: Future<Output = Result<Result<T, ConvertError>, Status>>,
     {
         let o = &self.inner.options;
@@ -302,7 +368,7 @@ impl Client {
         for attempts in 1..=attempts_max {
             // No pause after the last attempt: its error is returned at once.
             let last = attempts == attempts_max;
-            let (target, channel) = self.target()?;
+            let (target, channel) = self.target(route)?;
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(Error::Deadline {
@@ -312,11 +378,16 @@ impl Client {
             let outcome = tokio::time::timeout(o.attempt_timeout.min(left), attempt(channel)).await;
             let retry = match outcome {
                 Ok(Ok(Ok(value))) => {
-                    self.routing().leader = Some(target);
+                    let mut r = self.routing();
+                    r.failed.remove(&target);
+                    if route == Route::Leader {
+                        // Only the leader answers on this route: it is the leader.
+                        r.leader = Some(target);
+                    }
                     return Ok(value);
                 }
                 Ok(Ok(Err(e))) => return Err(Error::Protocol(e.to_string())),
-                Ok(Err(status)) => classify(&status, &target),
+                Ok(Err(status)) => classify(&status, &target, route),
                 Err(_) => {
                     Retry::Elsewhere(format!("{target}: no answer within the attempt timeout"))
                 }
@@ -324,14 +395,23 @@ impl Client {
             match &retry {
                 Retry::LeaderUnknown(_) => last_not_leader = Some(None),
                 Retry::Elsewhere(_) => last_not_leader = None,
-                Retry::Redirect(_) | Retry::Fail(_) => {}
+                Retry::Redirect(_) | Retry::Fail(_) | Retry::TooStale(_) => {}
             }
             match retry {
                 Retry::Fail(e) => return Err(e),
+                Retry::TooStale(e) => {
+                    tracing::debug!(node = %target, "too stale for the read, asking the leader");
+                    self.failed(&target);
+                    route = Route::Leader;
+                    if last {
+                        return Err(e);
+                    }
+                }
                 Retry::Redirect(leader) => {
                     tracing::debug!(from = %target, to = %leader, "following the leader");
                     last_not_leader = Some(Some(leader.clone()));
                     self.routing().leader = Some(leader);
+                    route = Route::Leader;
                     if attempts > 1 && !last {
                         // Not the first attempt: leadership may be moving, slow down a bit.
                         let pause = self.backoff(backoffs);
@@ -342,6 +422,7 @@ impl Client {
                 Retry::Elsewhere(reason) | Retry::LeaderUnknown(reason) => {
                     tracing::debug!(node = %target, %reason, "retrying on another node");
                     last_reason = reason;
+                    self.failed(&target);
                     {
                         let mut r = self.routing();
                         if r.leader.as_deref() == Some(target.as_str()) {
@@ -377,8 +458,8 @@ impl Client {
     }
 }
 
-/// What a failed attempt on `target` means.
-fn classify(status: &Status, target: &str) -> Retry {
+/// What a failed attempt on `target`, reached by `route`, means.
+fn classify(status: &Status, target: &str, route: Route) -> Retry {
     if let Some(e) = node_error_from_status(status) {
         return match e {
             NodeError::NotLeader {
@@ -389,6 +470,7 @@ fn classify(status: &Status, target: &str) -> Retry {
             NodeError::Unavailable(_) | NodeError::Halted(_) | NodeError::Timeout { .. } => {
                 Retry::Elsewhere(format!("{target}: {e}"))
             }
+            NodeError::TooStale { .. } if route == Route::Spread => Retry::TooStale(Error::Node(e)),
             NodeError::TooStale { .. } | NodeError::ReadLevelUnavailable(_) => {
                 Retry::Fail(Error::Node(e))
             }
@@ -409,7 +491,12 @@ fn classify(status: &Status, target: &str) -> Retry {
         | Code::DeadlineExceeded
         | Code::Cancelled
         | Code::Unknown
-        | Code::Aborted => Retry::Elsewhere(format!("{target}: {}", status.message())),
+        | Code::Aborted => Retry::Elsewhere(format!("{target}: {}", describe(status))),
+        // A node over its `client_concurrency_max`: busy, not broken.
+        Code::ResourceExhausted => Retry::Elsewhere(format!("{target}: {}", status.message())),
+        Code::Unauthenticated | Code::PermissionDenied => {
+            Retry::Fail(Error::Unauthenticated(status.message().to_string()))
+        }
         Code::InvalidArgument | Code::OutOfRange => Retry::Fail(Error::InvalidArgument {
             field: "request".into(),
             reason: status.message().to_string(),
@@ -420,16 +507,4 @@ fn classify(status: &Status, target: &str) -> Retry {
             status.message()
         ))),
     }
-}
-
-/// A lazy channel to `uri`.
-fn channel(uri: &str, options: &ClientOptions) -> Result<Channel, Error> {
-    let endpoint = Endpoint::from_shared(uri.to_string()).map_err(|e| Error::Endpoint {
-        endpoint: uri.to_string(),
-        reason: e.to_string(),
-    })?;
-    Ok(endpoint
-        .connect_timeout(options.connect_timeout)
-        .timeout(options.attempt_timeout)
-        .connect_lazy())
 }

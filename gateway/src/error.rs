@@ -41,6 +41,9 @@ pub enum Error {
     /// not serve, data staler than asked).
     #[error("node refused the call: {0}")]
     Node(NodeError),
+    /// The node refused this client: no token, a token it does not accept (`ClientOptions::token`).
+    #[error("refused by the node: {0}")]
+    Unauthenticated(String),
     /// An endpoint that is not a valid address.
     #[error("bad endpoint {endpoint:?}: {reason}")]
     Endpoint { endpoint: String, reason: String },

@@ -26,7 +26,8 @@
 //! Every command and query of the eight domains goes through [`Client::write`] and
 //! [`Client::read`]; typed methods exist so far for realm, account, character and mail.
 //! Not yet here (issue 4): typed methods of presence, social, channel and arena (same
-//! macros), spreading follower-safe reads over nodes, watch.
+//! macros), watch. Reads any node serves (`LINEARIZABLE`, `AT_LEAST`, `STALE`) are spread
+//! round robin over every node unless [`ClientOptions::reads_on_leader`].
 //!
 //! Architecture invariant: no rocksdb, no openraft; the server crates only for their types.
 
@@ -35,6 +36,7 @@ mod client;
 mod error;
 pub mod options;
 mod rpc;
+pub mod security;
 mod session;
 
 pub use calls::NewCharacter;
@@ -42,4 +44,5 @@ pub use client::Client;
 pub use error::Error;
 pub use options::ClientOptions;
 pub use rpc::{Served, Written};
+pub use security::{BearerToken, ClientIdentity, TlsOptions};
 pub use tavern_proto::ReadLevel;

@@ -41,6 +41,14 @@ pub const BACKOFF_INITIAL_DEFAULT: Duration = Duration::from_millis(25);
 /// ```
 pub const BACKOFF_MAX_DEFAULT: Duration = Duration::from_secs(1);
 
+/// How long a node whose attempt failed (unreachable, no answer, too stale) is skipped when
+/// reads are spread over the nodes.
+///
+/// ```
+/// assert!(tavern_gateway::options::NODE_AVOID_DEFAULT < tavern_gateway::options::CALL_DEADLINE_DEFAULT);
+/// ```
+pub const NODE_AVOID_DEFAULT: Duration = Duration::from_secs(2);
+
 /// What [`crate::Client::connect`] is configured with. `Default` gives the `*_DEFAULT` consts.
 ///
 /// ```
@@ -67,9 +75,19 @@ pub struct ClientOptions {
     pub backoff_max: Duration,
     /// The read level of reads that do not name one.
     pub read_level: ReadLevel,
+    /// Send every read to the leader. When `false` (the default), reads any node serves
+    /// (`LINEARIZABLE`, `AT_LEAST`, `STALE`) go round robin over every endpoint, skipping
+    /// nodes that failed within `node_avoid`; `LEASE` reads always go to the leader.
+    pub reads_on_leader: bool,
+    /// How long a node whose attempt failed is skipped by spread reads.
+    pub node_avoid: Duration,
     /// This client's session id for exactly-once writes; random when `None`. Give the same
     /// id only to one client at a time.
     pub client_id: Option<u64>,
+    /// TLS towards the nodes (the CA of their certificates); `None` dials plain `http://`.
+    pub tls: Option<crate::TlsOptions>,
+    /// Sent as `authorization: Bearer <token>` on every call, for nodes that require tokens.
+    pub token: Option<crate::BearerToken>,
 }
 
 impl Default for ClientOptions {
@@ -82,7 +100,11 @@ impl Default for ClientOptions {
             backoff_initial: BACKOFF_INITIAL_DEFAULT,
             backoff_max: BACKOFF_MAX_DEFAULT,
             read_level: ReadLevel::Linearizable,
+            reads_on_leader: false,
+            node_avoid: NODE_AVOID_DEFAULT,
             client_id: None,
+            tls: None,
+            token: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! line per RPC (the lists of `raft/src/service/domains.rs`; tonic checks each line: a wrong
 //! method or message does not compile).
 
+use crate::security::Transport;
 use tavern_proto::convert::{
     AccountRead, AccountWrite, ArenaRead, ArenaWrite, ChannelRead, ChannelWrite, CharacterRead,
     CharacterWrite, MailRead, MailWrite, PresenceRead, PresenceWrite, RealmRead, RealmWrite,
@@ -19,7 +20,6 @@ use tavern_proto::pb::{
 };
 use tavern_proto::{ConvertError, QueryReply, WriteReply};
 use tavern_statemachine::{Command, Query, QueryResponse, Response};
-use tonic::transport::Channel;
 use tonic::Status;
 
 use crate::Error;
@@ -84,7 +84,7 @@ macro_rules! domains {
             /// Sends it on `channel`.
             pub(crate) async fn send(
                 self,
-                channel: Channel,
+                channel: Transport,
             ) -> Result<Result<Written, ConvertError>, Status> {
                 match self {
                     $(WriteRequest::$domain(w) => {
@@ -113,7 +113,7 @@ macro_rules! domains {
             /// Sends it on `channel`.
             pub(crate) async fn send(
                 self,
-                channel: Channel,
+                channel: Transport,
             ) -> Result<Result<Served, ConvertError>, Status> {
                 match self {
                     $(ReadRequest::$domain(q) => {

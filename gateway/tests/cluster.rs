@@ -303,3 +303,83 @@ async fn writes_land_follow_the_leader_and_retries_apply_once() {
 
     cluster.stop_all().await;
 }
+
+/// Read index rounds each node ran so far (a follower runs one per batch of linearizable
+/// reads it serves).
+fn rounds(cluster: &Cluster) -> BTreeMap<u64, u64> {
+    cluster
+        .nodes
+        .iter()
+        .map(|(id, n)| (*id, n.node.read_rounds()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn linearizable_reads_are_spread_over_every_node_unless_kept_on_the_leader() {
+    const READS: usize = 30;
+    let mut cluster = Cluster::start().await;
+    let client = Client::connect(cluster.endpoints(), options()).expect("client");
+    let lordaeron = Realm {
+        id: 1,
+        name: "Lordaeron".into(),
+        cross_realm: false,
+    };
+    client.upsert_realm(lordaeron.clone()).await.expect("realm");
+    let leader = cluster.by_uri(&client.leader().expect("a leader"));
+
+    // Spread: every node serves some of the reads, and each sees the write.
+    let before = rounds(&cluster);
+    for _ in 0..READS {
+        assert_eq!(
+            client.get_realm(1).await.expect("read"),
+            Some(lordaeron.clone())
+        );
+    }
+    let after = rounds(&cluster);
+    for id in cluster.nodes.keys().filter(|id| **id != leader) {
+        assert!(
+            after[id] > before[id],
+            "follower {id} served no read: {after:?}"
+        );
+    }
+
+    // Kept on the leader: the followers serve none.
+    let on_leader = Client::connect(
+        cluster.endpoints(),
+        ClientOptions {
+            reads_on_leader: true,
+            ..options()
+        },
+    )
+    .expect("client");
+    let before = rounds(&cluster);
+    for _ in 0..READS {
+        assert_eq!(
+            on_leader.get_realm(1).await.expect("read"),
+            Some(lordaeron.clone())
+        );
+    }
+    let after = rounds(&cluster);
+    for id in cluster.nodes.keys().filter(|id| **id != leader) {
+        assert_eq!(
+            after[id], before[id],
+            "follower {id} served a read: {after:?}"
+        );
+    }
+
+    // A follower goes away: the spread reads skip it and all still succeed.
+    let gone = *cluster
+        .nodes
+        .keys()
+        .find(|id| **id != leader)
+        .expect("a follower");
+    cluster.nodes.remove(&gone).expect("running").stop().await;
+    for _ in 0..READS {
+        assert_eq!(
+            client.get_realm(1).await.expect("read"),
+            Some(lordaeron.clone())
+        );
+    }
+
+    cluster.stop_all().await;
+}

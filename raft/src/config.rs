@@ -31,6 +31,35 @@
 //! | `request_bytes_max` | 1 MiB | largest gRPC request a client may send |
 //! | `read_lease` | false | serve `LEASE` reads on the leader |
 //! | `auto_promote_learners` | false | the leader promotes a learner to voter once it has caught up (within `CAUGHT_UP_LAG_ENTRIES`) and answers heartbeats |
+//! | `backup_dir` | none (no scheduled backups) | directory the node writes its scheduled backups to (snapshot files, `tavern snapshot inspect` reads them) |
+//! | `backup_interval_s` | 3600 | seconds between two scheduled backups, 1 to 604800 (a week); a backup is skipped when nothing was applied since the last one |
+//! | `backup_keep` | 24 | how many scheduled backups to keep, 1 to 10000; older ones are removed after each new one |
+//! | `client_concurrency_max` | 1024 | client calls in progress at once on this node; one more is refused at once with `RESOURCE_EXHAUSTED` |
+//!
+//! `backup_interval_s` and `backup_keep` without `backup_dir` are refused (they would do
+//! nothing).
+//!
+//! `read_lease` and clocks: a `LEASE` read is served by the leader without a round as long as a
+//! quorum acknowledged it within the last `election_timeout_max_ms` (openraft's leader lease),
+//! measured on the leader's monotonic clock; followers do not vote for another leader before
+//! that long without its heartbeats. This holds only while the nodes' clocks advance at nearly
+//! the same rate: the drift between any two nodes over one lease must stay well below
+//! `election_timeout_max_ms - election_timeout_min_ms` (with the defaults, 150 ms per 300 ms;
+//! NTP-disciplined clocks drift microseconds). A leader process paused (GC, VM migration,
+//! SIGSTOP) between the lease check and the read can serve data up to one lease old. Leave it
+//! off unless such a rare stale read is acceptable; `LINEARIZABLE` makes no clock assumption.
+//!
+//! Security, in the file's `[security]` table (`security.rs`; the environment and flags use the
+//! bare names, `TAVERN_TLS_CERT`, `--tls-cert`). Every value is a path to a PEM or text file,
+//! never a secret itself:
+//!
+//! | setting | default | meaning |
+//! |---|---|---|
+//! | `tls_cert`, `tls_key` | none (plain text, warned at start) | this node's certificate chain and key: TLS on `client_addr` and `raft_addr`, and the client certificate it shows its peers |
+//! | `tls_cluster_ca` | required with `tls_cert` | CA of the nodes' certificates: Raft is mutual TLS, a peer without a certificate signed by it is refused |
+//! | `tls_client_ca` | none | when set, clients must present a certificate signed by it |
+//! | `cluster_secret_file` | none | a shared secret (16 to 256 visible ASCII bytes) every Raft message carries; compared in constant time |
+//! | `client_tokens_file` | none | accepted bearer tokens, one a line (`#` comments); when set, every client call needs `authorization: Bearer <token>` |
 //!
 //! In the environment, `TAVERN_PEERS` (and the `--peers` flag) is a comma-separated list of
 //! `ID=RAFT_ADDR/CLIENT_ADDR`, e.g. `1=10.0.0.1:7101/10.0.0.1:7201,2=...`. Environment
@@ -70,6 +99,10 @@ pub const SETTINGS: &[&str] = &[
     "request_bytes_max",
     "read_lease",
     "auto_promote_learners",
+    "client_concurrency_max",
+    "backup_dir",
+    "backup_interval_s",
+    "backup_keep",
 ];
 
 /// openraft's defaults: a heartbeat well inside the election timeout, so one lost heartbeat does
@@ -96,9 +129,19 @@ pub const TIMING_MS_MAX: u64 = 60_000;
 pub const REQUEST_BYTES_MAX_FLOOR: usize = 256 * 1024;
 /// A larger one lets one client hold that much memory per call for no domain reason.
 pub const REQUEST_BYTES_MAX_CEILING: usize = 64 * 1024 * 1024;
+/// Client calls in progress at once on one node: far more than a realm's gateways keep in
+/// flight, far fewer than would exhaust the node's memory or file handles.
+pub const CLIENT_CONCURRENCY_MAX_DEFAULT: usize = 1024;
+pub const CLIENT_CONCURRENCY_MAX_CEILING: usize = 65_536;
 /// Voters at bootstrap: each write waits for a majority, so more nodes only add latency.
 pub const PEERS_MAX: usize = 9;
 pub const CLUSTER_ID_BYTES_MAX: usize = 64;
+pub const BACKUP_INTERVAL_S_DEFAULT: u64 = 3_600;
+/// A backup less often than weekly is a typo (milliseconds for seconds), not a choice.
+pub const BACKUP_INTERVAL_S_MAX: u64 = 7 * 24 * 3_600;
+pub const BACKUP_KEEP_DEFAULT: usize = 24;
+/// More files than this in one directory is a typo, not a retention policy.
+pub const BACKUP_KEEP_MAX: usize = 10_000;
 
 /// Why a config could not be read or is not valid.
 #[derive(Debug, thiserror::Error)]
@@ -169,9 +212,20 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_lease: Option<bool>,
     pub auto_promote_learners: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_concurrency_max: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_interval_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_keep: Option<usize>,
     /// Last, so TOML writes it as `[[peers]]` tables after the plain settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<Vec<RawPeer>>,
+    /// The `[security]` table (TLS, cluster secret, client tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<RawSecurity>,
 }
 
 /// A peer of the validated config: the raft membership's own node type. Addresses are
@@ -187,6 +241,15 @@ pub struct SnapshotPolicy {
     pub chunk_bytes: usize,
     /// Bound on sending one whole snapshot to a follower.
     pub timeout_ms: u64,
+}
+
+/// Scheduled backups of the node's state (`node/backup.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupPolicy {
+    pub dir: PathBuf,
+    pub interval_s: u64,
+    /// How many backups to keep, 1 to [`BACKUP_KEEP_MAX`].
+    pub keep: usize,
 }
 
 /// A validated config: the only form the runtime sees. Built only by [`RawConfig::validate`]
@@ -212,6 +275,12 @@ pub struct NodeConfig {
     pub read_lease: bool,
     /// Promote caught-up learners automatically (on the leader; `node/promotion.rs`).
     pub auto_promote_learners: bool,
+    /// Client calls in progress at once; one more is refused (`crate::security`).
+    pub client_concurrency_max: usize,
+    /// TLS, the cluster secret, the client tokens (`crate::security` loads the files).
+    pub security: SecurityConfig,
+    /// `None`: no scheduled backups.
+    pub backup: Option<BackupPolicy>,
 }
 
 impl RawConfig {
@@ -243,7 +312,9 @@ impl RawConfig {
                 continue;
             };
             let setting = name.to_ascii_lowercase();
-            if !SETTINGS.contains(&setting.as_str()) {
+            if !SETTINGS.contains(&setting.as_str())
+                && !SECURITY_SETTINGS.contains(&setting.as_str())
+            {
                 continue;
             }
             raw.set(&setting, &value)
@@ -284,6 +355,14 @@ impl RawConfig {
             "request_bytes_max" => self.request_bytes_max = num(value)?,
             "read_lease" => self.read_lease = num(value)?,
             "auto_promote_learners" => self.auto_promote_learners = num(value)?,
+            "backup_dir" => self.backup_dir = Some(PathBuf::from(value)),
+            "backup_interval_s" => self.backup_interval_s = num(value)?,
+            "backup_keep" => self.backup_keep = num(value)?,
+            "client_concurrency_max" => self.client_concurrency_max = num(value)?,
+            other if SECURITY_SETTINGS.contains(&other) => {
+                let security = self.security.get_or_insert_with(RawSecurity::default);
+                security.set(other, value);
+            }
             other => return Err(format!("{other} is not a setting")),
         }
         Ok(())
@@ -314,7 +393,15 @@ impl RawConfig {
             request_bytes_max: self.request_bytes_max.or(base.request_bytes_max),
             read_lease: self.read_lease.or(base.read_lease),
             auto_promote_learners: self.auto_promote_learners.or(base.auto_promote_learners),
+            client_concurrency_max: self.client_concurrency_max.or(base.client_concurrency_max),
+            backup_dir: self.backup_dir.or(base.backup_dir),
+            backup_interval_s: self.backup_interval_s.or(base.backup_interval_s),
+            backup_keep: self.backup_keep.or(base.backup_keep),
             peers: self.peers.or(base.peers),
+            security: match (self.security, base.security) {
+                (Some(s), Some(b)) => Some(s.over(b)),
+                (s, b) => s.or(b),
+            },
         }
     }
 }
@@ -389,6 +476,11 @@ impl NodeConfig {
             request_bytes_max: Some(self.request_bytes_max),
             read_lease: Some(self.read_lease),
             auto_promote_learners: Some(self.auto_promote_learners),
+            client_concurrency_max: Some(self.client_concurrency_max),
+            security: (self.security != SecurityConfig::default()).then(|| self.security.to_raw()),
+            backup_dir: self.backup.as_ref().map(|b| b.dir.clone()),
+            backup_interval_s: self.backup.as_ref().map(|b| b.interval_s),
+            backup_keep: self.backup.as_ref().map(|b| b.keep),
             peers: Some(
                 self.peers
                     .iter()
@@ -405,7 +497,10 @@ impl NodeConfig {
     }
 }
 
+mod security;
 mod validate;
+
+pub use security::{RawSecurity, SecurityConfig, TlsFiles, SECURITY_SETTINGS};
 
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,8 @@ pub mod identity;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod reads;
+pub mod security;
 pub mod service;
 pub mod store;
 pub mod testnode;

@@ -11,23 +11,28 @@
 //!     └─ lowest id of the peer list, empty log: initialize the cluster with the peer list
 //!
 //!  write: stamp time (leader clock, never backwards) ─▶ client_write ─▶ applied here ─▶ Written
-//!  read:  LINEARIZABLE ─▶ read index (leader) ─▶ applied ≥ it ─▶ query at a RocksDB snapshot
-//!         AT_LEAST(i)  ─▶ wait applied ≥ i   STALE(ms) ─▶ in sync that recently?   LEASE ─▶ opt-in
+//!  read:  LINEARIZABLE ─▶ read index (own round on the leader, asked from the leader on a
+//!                         follower; coalesced, `crate::reads`) ─▶ applied ≥ it ─▶ query at a
+//!                         RocksDB snapshot
+//!         AT_LEAST(i)  ─▶ wait applied ≥ i   STALE(ms) ─▶ in sync that recently?
+//!         LEASE        ─▶ opt-in (`read_lease`), leader only, no round: trusts clock drift
+//!                         below openraft's lease margin (see `config.rs`)
 //! ```
 //!
-//! A follower does not forward writes or linearizable reads yet: it answers
-//! `NodeError::NotLeader` with the leader's client address, and the client (the gateway
-//! library) retries there with the same request id. Forwarding can be added behind the same
-//! contract later.
+//! A follower does not forward writes: it answers `NodeError::NotLeader` with the leader's
+//! client address, and the client (the gateway library) retries there with the same request
+//! id. Reads of every level but LEASE are served on any node.
 //!
 //! Membership changes (`add_learner`, `promote`, `remove`, `transfer_leader`) are in
 //! `node/membership.rs`; `shutdown` on a leader first hands leadership to the most caught-up
 //! voter (`node/leadership.rs`).
 
+mod backup;
 mod leadership;
 mod membership;
 mod promotion;
 
+pub use self::backup::{BACKUP_STOP_WAIT, BACKUP_SUFFIX, SAVE_CHUNKS_IN_FLIGHT};
 pub use self::leadership::{HANDOVER_ACK_HEARTBEATS, TRANSFER_WAIT_ELECTION_TIMEOUTS};
 pub use self::membership::{
     MembershipError, MembershipView, CAUGHT_UP_LAG_ENTRIES, REACHABLE_ELECTION_TIMEOUTS,
@@ -46,6 +51,7 @@ use tavern_statemachine::{Command, Entry, Query, RequestId};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 
 use crate::api::{Node, NodeError, Served, Written};
@@ -53,6 +59,7 @@ use crate::config::NodeConfig;
 use crate::identity::Identity;
 use crate::network::pb::raft_internal_server::RaftInternalServer;
 use crate::network::{Freshness, NetworkFactory, PeerStatus, RaftService, RAFT_MESSAGE_BYTES_MAX};
+use crate::reads::Reads;
 use crate::store::{self, StateReader, StoreError};
 use crate::types::{NodeId, Proposal, Raft};
 
@@ -94,6 +101,9 @@ pub enum StartError {
     Raft(String),
     #[error("serving the raft service: {0}")]
     Serve(String),
+    /// A TLS, secret or token file that cannot be used (`crate::security`).
+    #[error("{0}")]
+    Security(#[from] crate::security::SecurityError),
 }
 
 impl StartError {
@@ -152,6 +162,8 @@ struct Inner {
     raft: Raft,
     reader: StateReader,
     freshness: Arc<Freshness>,
+    /// The coalesced read index rounds of LINEARIZABLE reads (`crate::reads`).
+    reads: Arc<Reads>,
     /// The last `time_ms` this node stamped (milliseconds since the Unix epoch).
     last_stamp_ms: AtomicU64,
     /// The raft service task and its stop signal; taken by `shutdown`. A std mutex, never held
@@ -161,6 +173,8 @@ struct Inner {
     promoter: Mutex<Option<promotion::Promoter>>,
     /// Counts leader changes for `/metrics`; aborted by `shutdown`.
     leader_watch: JoinHandle<()>,
+    /// The scheduled backups' task, if the config asks for backups; taken by `shutdown`.
+    backups: Mutex<Option<backup::BackupTask>>,
 }
 
 /// The internal Raft service's task and the sender that stops it.
@@ -177,6 +191,8 @@ impl TavernNode {
         let id = c.node_id;
         let identity = Identity::new(c.cluster_id.clone(), id);
         let raft_config = raft_config(c)?;
+        let security = crate::security::Security::load(c)?;
+        security.warn_if_plain(id);
         let (log, sm) =
             store::open(&c.data_dir, &identity).map_err(|e| StartError::store(&c.data_dir, e))?;
         let reader = sm.reader();
@@ -188,7 +204,8 @@ impl TavernNode {
             Duration::from_millis(c.rpc_timeout_ms),
             Duration::from_millis(c.snapshot.timeout_ms),
             c.snapshot.chunk_bytes,
-        );
+        )
+        .with_security(security.peer());
         crate::metrics::install();
         let raft = openraft::Raft::new(id, raft_config, network, log, sm)
             .await
@@ -196,24 +213,37 @@ impl TavernNode {
         let leader_watch = crate::metrics::spawn_leader_watch(id, &raft);
 
         let freshness = Arc::new(Freshness::default());
+        let reads = Arc::new(Reads::spawn(
+            identity.clone(),
+            raft.clone(),
+            Duration::from_millis(c.request_timeout_ms),
+            Duration::from_millis(c.rpc_timeout_ms),
+        ));
         let service = RaftInternalServer::new(RaftService::new(
             identity.clone(),
             raft.clone(),
             reader.clone(),
             freshness.clone(),
+            reads.clone(),
         ))
         .max_decoding_message_size(RAFT_MESSAGE_BYTES_MAX)
         .max_encoding_message_size(RAFT_MESSAGE_BYTES_MAX);
+        let service = InterceptedService::new(service, security.peer_check());
+        let mut builder = tonic::transport::Server::builder();
+        if let Some(tls) = security.raft_server_tls() {
+            builder = builder
+                .tls_config(tls)
+                .map_err(|e| StartError::Serve(e.to_string()))?;
+        }
         let incoming = TcpIncoming::from_listener(raft_listener, true, None)
             .map_err(|e| StartError::Serve(e.to_string()))?;
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(
-            tonic::transport::Server::builder()
-                .add_service(service)
-                .serve_with_incoming_shutdown(incoming, async {
-                    let _ = stop_rx.await;
-                }),
-        );
+        let server = tokio::spawn(builder.add_service(service).serve_with_incoming_shutdown(
+            incoming,
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
 
         let node = TavernNode {
             inner: Arc::new(Inner {
@@ -225,10 +255,12 @@ impl TavernNode {
                 raft,
                 reader,
                 freshness,
+                reads,
                 last_stamp_ms: AtomicU64::new(0),
                 server: Mutex::new(Some((stop_tx, server))),
                 promoter: Mutex::new(None),
                 leader_watch,
+                backups: Mutex::new(None),
             }),
         };
         if config.auto_promote_learners {
@@ -240,6 +272,8 @@ impl TavernNode {
                 .unwrap_or_else(|p| p.into_inner()) = Some(promoter);
         }
         node.bootstrap().await?;
+        let backups = node.start_backups();
+        *node.inner.backups.lock().unwrap_or_else(|p| p.into_inner()) = backups;
         Ok(node)
     }
 
@@ -294,6 +328,13 @@ impl TavernNode {
             .take();
         let request_timeout = Duration::from_millis(self.inner.config.request_timeout_ms);
         promotion::stop(promoter, request_timeout).await;
+        let backups = self
+            .inner
+            .backups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        backup::stop(backups).await;
         self.hand_over_leadership().await;
         let server = self
             .inner
@@ -319,6 +360,7 @@ impl TavernNode {
             }
             None => Ok(()),
         };
+        self.inner.reads.stop();
         let raft = self.inner.raft.shutdown().await.map_err(|e| e.to_string());
         self.inner.leader_watch.abort();
         self.wait_store_released().await;
@@ -388,6 +430,13 @@ impl TavernNode {
             }
             Err(RaftError::Fatal(f)) => Err(NodeError::Halted(f.to_string())),
         }
+    }
+
+    /// Read index rounds this node ran so far (`crate::reads`): as leader, one per batch of
+    /// LINEARIZABLE reads (its own and its followers'); as follower, one request to the leader
+    /// per batch. Far fewer than reads under concurrency.
+    pub fn read_rounds(&self) -> u64 {
+        self.inner.reads.rounds()
     }
 
     /// How old this node's data may be, in milliseconds: 0 for a leader that heard from a
@@ -463,7 +512,10 @@ impl Node for TavernNode {
     async fn read(&self, query: Query, level: ReadLevel) -> Result<Served, NodeError> {
         self.halted()?;
         match level {
-            ReadLevel::Linearizable => self.linearize(ReadPolicy::ReadIndex).await?,
+            ReadLevel::Linearizable => {
+                let index = self.inner.reads.read_index().await?;
+                self.wait_applied(index).await?;
+            }
             ReadLevel::Lease if self.inner.config.read_lease => {
                 self.linearize(ReadPolicy::LeaseRead).await?
             }

@@ -199,6 +199,15 @@ impl Admin for TestNode {
         Err(no_membership())
     }
 
+    async fn save_snapshot(
+        &self,
+        _chunk_bytes: usize,
+    ) -> Result<crate::service::SnapshotStream, NodeError> {
+        Err(NodeError::Unavailable(
+            "a TestNode keeps its state in memory and writes no snapshot files".into(),
+        ))
+    }
+
     async fn readiness(&self) -> Result<String, String> {
         match &self.lock().halted {
             Some(why) => Err(format!("halted: {why}")),

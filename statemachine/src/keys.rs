@@ -48,6 +48,82 @@ pub const SESSION_BY_EXPIRY: u8 = 0x72;
 /// reads or writes a key with this tag.
 pub const RAFT_RESERVED: u8 = 0xf0;
 
+/// Every table of the state by its tag: its name, and for the tables that hold one record per
+/// entity (not an index, counter or allocator), what that entity is called. `tavern snapshot
+/// inspect` counts the entities of a snapshot with it, `verify` refuses a record of an unknown
+/// tag. Kept in step with the tags above and the domain modules' own (channel `0x40..`, mail
+/// `0x50..`, arena `0x60..`); ARCHITECTURE.md "Key layout" is the same table.
+pub const TABLES: &[(u8, &str, Option<&str>)] = &[
+    (META, "META", None),
+    (REALM, "REALM", Some("realms")),
+    (ACCOUNT, "ACCOUNT", Some("accounts")),
+    (ACCOUNT_BY_USERNAME, "ACCOUNT_BY_USERNAME", None),
+    (CHARACTER, "CHARACTER", Some("characters")),
+    (CHARACTER_BY_NAME, "CHARACTER_BY_NAME", None),
+    (CHARACTERS_OF_ACCOUNT, "CHARACTERS_OF_ACCOUNT", None),
+    (PRESENCE, "PRESENCE", Some("characters online")),
+    (PRESENCE_BY_GATEWAY, "PRESENCE_BY_GATEWAY", None),
+    (ONLINE_OF_ACCOUNT, "ONLINE_OF_ACCOUNT", None),
+    (GATEWAY, "GATEWAY", Some("gateways")),
+    (GATEWAY_BY_EXPIRY, "GATEWAY_BY_EXPIRY", None),
+    (FRIEND, "FRIEND", Some("friend edges")),
+    (FRIEND_REVERSE, "FRIEND_REVERSE", None),
+    (IGNORE, "IGNORE", Some("ignores")),
+    (IGNORE_REVERSE, "IGNORE_REVERSE", None),
+    (
+        ACCOUNT_FRIEND,
+        "ACCOUNT_FRIEND",
+        Some("account friend edges (both sides)"),
+    ),
+    (CHANNEL_BASE, "CHANNEL", Some("channels")),
+    (CHANNEL_BASE + 0x01, "CHANNEL_STATS", None),
+    (CHANNEL_BASE + 0x02, "MEMBER", Some("channel members")),
+    (CHANNEL_BASE + 0x03, "MEMBER_BY_SEQ", None),
+    (CHANNEL_BASE + 0x04, "MODERATOR_BY_SEQ", None),
+    (CHANNEL_BASE + 0x05, "CHANNELS_OF", None),
+    (CHANNEL_BASE + 0x06, "BAN", Some("channel bans")),
+    (CHANNEL_BASE + 0x07, "BAN_BY_EXPIRY", None),
+    (CHANNEL_BASE + 0x08, "BANS_OF", None),
+    (CHANNEL_BASE + 0x09, "EMPTY_BY_USE", None),
+    (CHANNEL_BASE + 0x0a, "RIGHTS", Some("channel rights")),
+    (CHANNEL_BASE + 0x0f, "CHANNEL_META", None),
+    (MAIL_BASE, "MAIL", Some("mails")),
+    (MAIL_BASE + 0x01, "MAIL_ITEM", Some("mail items")),
+    (MAIL_BASE + 0x02, "MAIL_BY_RECEIVER", None),
+    (MAIL_BASE + 0x03, "MAIL_BY_EXPIRY", None),
+    (MAIL_BASE + 0x04, "MAIL_ITEM_BY_GUID", None),
+    (MAIL_BASE + 0x05, "MAIL_NEXT_ID", None),
+    (ARENA_BASE, "ARENA_TEAM", Some("arena teams")),
+    (
+        ARENA_BASE + 0x01,
+        "ARENA_MEMBER",
+        Some("arena team members"),
+    ),
+    (ARENA_BASE + 0x02, "ARENA_SLOT", None),
+    (ARENA_BASE + 0x03, "ARENA_NAME", None),
+    (ARENA_BASE + 0x04, "ARENA_INVITE", Some("arena invites")),
+    (ARENA_BASE + 0x05, "ARENA_INVITE_BY_EXPIRY", None),
+    (ARENA_BASE + 0x06, "ARENA_INVITE_BY_TEAM", None),
+    (ARENA_BASE + 0x07, "ARENA_MMR", None),
+    (ARENA_BASE + 0x08, "ARENA_MATCH", Some("arena matches")),
+    (ARENA_BASE + 0x09, "ARENA_MATCH_BY_TIME", None),
+    (ARENA_BASE + 0x0a, "ARENA_NEXT_TEAM_ID", None),
+    (ARENA_BASE + 0x0b, "ARENA_RATING", None),
+    (ARENA_BASE + 0x0c, "ARENA_WEEK", None),
+    (SESSION, "SESSION", Some("client sessions")),
+    (SESSION_RESPONSE, "SESSION_RESPONSE", None),
+    (SESSION_BY_EXPIRY, "SESSION_BY_EXPIRY", None),
+    (RAFT_RESERVED, "RAFT_RESERVED", None),
+];
+
+/// The table of `tag`: its name and its entity, if it has one.
+pub fn table(tag: u8) -> Option<(&'static str, Option<&'static str>)> {
+    TABLES
+        .iter()
+        .find(|(t, _, _)| *t == tag)
+        .map(|(_, name, entity)| (*name, *entity))
+}
+
 /// A key under construction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key(Vec<u8>);

@@ -13,12 +13,13 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use tavern_gateway::security::{self, Transport};
 use tavern_proto::convert::NodeStatus;
 use tavern_proto::pb;
 use tavern_proto::pb::admin_service_client::AdminServiceClient;
 use tavern_proto::status::node_error_from_status;
 use tavern_proto::NodeError;
-use tonic::transport::Channel;
+use tonic::service::interceptor::InterceptedService;
 
 /// Bound on connecting to a node and on a status call; a membership change may wait longer
 /// (a learner catching up), up to `--timeout-ms`.
@@ -34,6 +35,9 @@ pub struct Endpoint {
     /// Bound on the whole call, in milliseconds.
     #[arg(long, default_value_t = CHANGE_TIMEOUT_MS_DEFAULT)]
     timeout_ms: u64,
+    /// TLS and token (--ca, --token).
+    #[command(flatten)]
+    security: crate::security::ClientFlags,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -83,25 +87,43 @@ pub enum LeaderCommand {
     },
 }
 
-async fn client(addr: &str) -> anyhow::Result<AdminServiceClient<Channel>> {
-    let uri = format!("http://{addr}");
-    let channel = Channel::from_shared(uri.clone())
+pub(crate) async fn client(
+    addr: &str,
+    flags: &crate::security::ClientFlags,
+) -> anyhow::Result<AdminServiceClient<Transport>> {
+    let options = flags.options()?;
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let uri = format!("{scheme}://{addr}");
+    let mut endpoint = tonic::transport::Endpoint::from_shared(uri.clone())
         .with_context(|| format!("{addr:?} is not host:port"))?
-        .connect_timeout(std::time::Duration::from_millis(CONNECT_TIMEOUT_MS))
+        .connect_timeout(std::time::Duration::from_millis(CONNECT_TIMEOUT_MS));
+    if let Some(tls) = &options.tls {
+        endpoint = endpoint
+            .tls_config(security::tls_config(tls))
+            .context("the TLS settings (--ca, --tls-domain)")?;
+    }
+    let channel = endpoint
         .connect()
         .await
         .with_context(|| format!("cannot reach a node at {addr}"))?;
-    Ok(AdminServiceClient::new(channel))
+    let auth = security::auth(&uri, &options)?;
+    Ok(AdminServiceClient::new(InterceptedService::new(
+        channel, auth,
+    )))
 }
 
 /// Calls `call` at `at`, and once more at the leader if the node named one.
 async fn on_leader<T, F, Fut>(at: &Endpoint, call: F) -> anyhow::Result<Result<T, tonic::Status>>
 where
-    F: Fn(AdminServiceClient<Channel>) -> Fut,
+    F: Fn(AdminServiceClient<Transport>) -> Fut,
     Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 {
     let timeout = std::time::Duration::from_millis(at.timeout_ms);
-    let first = tokio::time::timeout(timeout, call(client(&at.endpoint).await?))
+    let first = tokio::time::timeout(timeout, call(client(&at.endpoint, &at.security).await?))
         .await
         .context("no answer within --timeout-ms")?;
     let leader = match &first {
@@ -115,7 +137,7 @@ where
         Ok(_) => None,
     };
     let answer = match leader {
-        Some(addr) => tokio::time::timeout(timeout, call(client(&addr).await?))
+        Some(addr) => tokio::time::timeout(timeout, call(client(&addr, &at.security).await?))
             .await
             .context("no answer within --timeout-ms")?,
         None => first,
@@ -158,7 +180,7 @@ pub fn status(
 ) -> anyhow::Result<ExitCode> {
     let rt = crate::node::runtime()?;
     let answer = rt.block_on(async {
-        let mut c = client(&at.endpoint).await?;
+        let mut c = client(&at.endpoint, &at.security).await?;
         let timeout = std::time::Duration::from_millis(CONNECT_TIMEOUT_MS);
         let r = tokio::time::timeout(timeout, c.status(pb::StatusRequest {}))
             .await
@@ -168,7 +190,7 @@ pub fn status(
     let s = match answer {
         Ok(s) => NodeStatus::try_from(s).context("the node's status does not decode")?,
         Err(status) => {
-            writeln!(err, "tavern status: {}", status.message())?;
+            writeln!(err, "tavern status: {}", at.security.explain(&status))?;
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -223,6 +245,9 @@ pub fn member(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
+    let (MemberCommand::Add { at: flags, .. }
+    | MemberCommand::Promote { at: flags, .. }
+    | MemberCommand::Remove { at: flags, .. }) = cmd;
     let rt = crate::node::runtime()?;
     let answer = rt.block_on(async {
         match cmd {
@@ -274,7 +299,7 @@ pub fn member(
                 err,
                 "tavern member: refused ({:?}): {}",
                 status.code(),
-                status.message()
+                flags.security.explain(&status)
             )?;
             Ok(ExitCode::FAILURE)
         }
@@ -303,7 +328,7 @@ pub fn leader(
                 err,
                 "tavern leader transfer: refused ({:?}): {}",
                 status.code(),
-                status.message()
+                at.security.explain(&status)
             )?;
             Ok(ExitCode::FAILURE)
         }

@@ -3,7 +3,9 @@
 //! `scenario` plays a short story against the state machine in memory; `serve` runs one node
 //! (`node.rs`: listeners, `TavernNode`, the client gRPC server, signals, logging); `dev` runs a
 //! three-node cluster in this process; `status`, `member`, `leader` call a node's admin
-//! service (`admin.rs`). `bench` measures a cluster (`bench/`). `snapshot` and the importer arrive with later issues (DESIGN.md "Parts").
+//! service (`admin.rs`); `snapshot save|inspect|verify|restore` makes and reads backups
+//! (`snapshot.rs`). `bench` measures a cluster
+//! (`bench/`). The importer arrives with a later issue (DESIGN.md "Parts").
 //!
 //! Architecture invariant: this binary only wires things together; domain rules live in
 //! `tavern-statemachine`. It may depend on every crate; nothing depends on it.
@@ -19,7 +21,9 @@ mod describe;
 mod dev;
 mod node;
 mod scenario;
+mod security;
 mod serve;
+mod snapshot;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,6 +63,10 @@ enum Command {
     /// (--endpoints, or a three-node cluster it starts in a temporary folder) or, with
     /// --target etcd, an etcd 3.4 cluster (given, or started from the `etcd` binary).
     Bench(bench::BenchArgs),
+    /// Backups: save one from a running cluster, inspect or verify a file, restore a file
+    /// into the data directories of a new cluster.
+    #[command(subcommand)]
+    Snapshot(snapshot::SnapshotCommand),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -81,6 +89,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Member(cmd) => admin::member(&cmd, &mut out, &mut std::io::stderr())?,
         Command::Leader(cmd) => admin::leader(&cmd, &mut out, &mut std::io::stderr())?,
         Command::Bench(args) => bench::run_command(&args, &mut out, &mut std::io::stderr())?,
+        Command::Snapshot(cmd) => snapshot::run(&cmd, &mut out, &mut std::io::stderr())?,
     };
     out.flush()?;
     Ok(code)

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //!  Listeners::bind(config) ── raft_addr ──▶ TavernNode::start (internal Raft service, openraft, RocksDB)
-//!                          └─ client_addr ─▶ service::serve(routes(node)) task, owned here
+//!                          └─ client_addr ─▶ security::serve_clients(routes(node)) task, owned here
+//!                                            (TLS, client tokens, client_concurrency_max)
 //!  stop(): node.shutdown() (the node hands off leadership, openraft stops) ─▶ stop the gRPC server
 //!          (in-flight calls finish, at most SERVER_STOP_MS_MAX) ─▶ the store closes with the last clone
 //! ```
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use tavern_raft::config::NodeConfig;
+use tavern_raft::security::{serve_clients, Security};
 use tavern_raft::service::{self, ServeError, ServiceLimits};
 use tavern_raft::TavernNode;
 use tokio::net::TcpListener;
@@ -85,6 +87,9 @@ impl RunningNode {
     pub async fn start(config: NodeConfig, listeners: Listeners) -> anyhow::Result<RunningNode> {
         let span = tracing::error_span!("node", id = config.node_id);
         let limits = ServiceLimits::from(&config);
+        // TLS, tokens and the concurrency limit of the client port (files read before the store
+        // is opened, so a bad file stops the start with nothing touched).
+        let security = Security::load(&config)?;
         let client_addr = listeners.client.local_addr()?;
         let raft_addr = listeners.raft.local_addr()?;
         tracing::info!(
@@ -101,13 +106,18 @@ impl RunningNode {
         let (stop_server, stopped) = oneshot::channel::<()>();
         let routes = service::routes(Arc::new(node.clone()), limits);
         let server = tokio::spawn(
-            service::serve(listeners.client, routes, async {
+            serve_clients(listeners.client, routes, security.clone(), async {
                 // A dropped sender stops the server too.
                 let _ = stopped.await;
             })
             .instrument(span.clone()),
         );
-        tracing::info!(parent: &span, "serving clients on {client_addr}");
+        let scheme = if security.tls_on() {
+            "TLS"
+        } else {
+            "plain text"
+        };
+        tracing::info!(parent: &span, "serving clients on {client_addr} ({scheme})");
         let health = match listeners.health {
             Some(listener) => {
                 let addr = listener.local_addr()?;

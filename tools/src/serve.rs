@@ -94,6 +94,20 @@ pub struct ServeArgs {
     /// Promote learners to voters once they have caught up (true or false).
     #[arg(long)]
     auto_promote_learners: Option<bool>,
+    /// Client calls in progress at once on this node; more are refused (RESOURCE_EXHAUSTED).
+    #[arg(long)]
+    client_concurrency_max: Option<usize>,
+    #[command(flatten)]
+    security: crate::security::SecurityFlags,
+    /// Directory of the node's scheduled backups (none: no scheduled backups).
+    #[arg(long)]
+    backup_dir: Option<PathBuf>,
+    /// Seconds between two scheduled backups (skipped when nothing changed).
+    #[arg(long)]
+    backup_interval_s: Option<u64>,
+    /// How many scheduled backups to keep.
+    #[arg(long)]
+    backup_keep: Option<usize>,
 }
 
 /// `--peers`, parsed.
@@ -127,6 +141,11 @@ impl ServeArgs {
             request_bytes_max: self.request_bytes_max,
             read_lease: self.read_lease,
             auto_promote_learners: self.auto_promote_learners,
+            client_concurrency_max: self.client_concurrency_max,
+            security: self.security.raw(),
+            backup_dir: self.backup_dir.clone(),
+            backup_interval_s: self.backup_interval_s,
+            backup_keep: self.backup_keep,
         }
     }
 

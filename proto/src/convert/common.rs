@@ -8,7 +8,8 @@ use crate::pb::read_level::Level;
 /// How fresh a read must be. The default is [`ReadLevel::Linearizable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReadLevel {
-    /// Leader, after ReadIndex confirms leadership and apply reaches it.
+    /// Any node, once it applied the leader's read index (ReadIndex confirms leadership with
+    /// a quorum; a follower asks the leader for it).
     #[default]
     Linearizable,
     /// Leader within its lease, no heartbeat round.

@@ -86,6 +86,9 @@ fn a_minimal_file_validates_with_the_defaults() {
             request_bytes_max: REQUEST_BYTES_MAX_DEFAULT,
             read_lease: false,
             auto_promote_learners: false,
+            client_concurrency_max: CLIENT_CONCURRENCY_MAX_DEFAULT,
+            security: SecurityConfig::default(),
+            backup: None,
         }
     );
 }
@@ -427,6 +430,10 @@ fn every_setting_can_come_from_the_environment() {
         ("request_bytes_max", "300000"),
         ("read_lease", "true"),
         ("auto_promote_learners", "true"),
+        ("client_concurrency_max", "64"),
+        ("backup_dir", "/tmp/tavern-env-backups"),
+        ("backup_interval_s", "600"),
+        ("backup_keep", "3"),
     ];
     assert_eq!(
         values.map(|(s, _)| s).as_slice(),
@@ -463,6 +470,10 @@ fn every_setting_can_come_from_the_environment() {
             "request_bytes_max = 300000",
             "read_lease = true",
             "auto_promote_learners = true",
+            "client_concurrency_max = 64",
+            "backup_dir = \"/tmp/tavern-env-backups\"",
+            "backup_interval_s = 600",
+            "backup_keep = 3",
             "",
             "[[peers]]",
             "id = 1",
@@ -513,4 +524,132 @@ fn flags_override_env_which_overrides_the_file() {
     assert_eq!(config.cluster_id, "from-flags");
     assert_eq!(config.heartbeat_ms, 20);
     assert_eq!(config.node_id, 2);
+}
+
+#[test]
+fn security_settings_come_from_the_table_or_the_environment_and_print_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, "contents are read at start, not by validate").expect("write");
+        path
+    };
+    let (cert, key, ca, tokens) = (
+        file("node.crt"),
+        file("node.key"),
+        file("ca.crt"),
+        file("tokens"),
+    );
+    let text = format!(
+        "{}\n[security]\ntls_cert = {cert:?}\ntls_key = {key:?}\ntls_cluster_ca = {ca:?}\n",
+        toml::to_string(&three_nodes()).expect("toml")
+    );
+    let from_file = RawConfig::from_toml(&text, Path::new("node.toml")).expect("parses");
+    let env = RawConfig::from_env([
+        (
+            "TAVERN_CLIENT_TOKENS_FILE".to_string(),
+            tokens.display().to_string(),
+        ),
+        ("TAVERN_CLIENT_CONCURRENCY_MAX".to_string(), "8".to_string()),
+    ])
+    .expect("env");
+    let config = env.over(from_file).validate().expect("valid");
+    assert_eq!(
+        config.security,
+        SecurityConfig {
+            tls: Some(TlsFiles {
+                cert,
+                key,
+                cluster_ca: ca,
+                client_ca: None,
+            }),
+            cluster_secret_file: None,
+            client_tokens_file: Some(tokens),
+        }
+    );
+    assert_eq!(config.client_concurrency_max, 8);
+    let printed = config.to_toml();
+    let again = RawConfig::from_toml(&printed, Path::new("printed.toml"))
+        .expect("parses")
+        .validate()
+        .expect("valid");
+    assert_eq!(again, config, "{printed}");
+}
+
+#[test]
+fn client_concurrency_max_must_be_at_least_one() {
+    let mut raw = three_nodes();
+    raw.client_concurrency_max = Some(0);
+    assert_eq!(
+        raw.validate().expect_err("zero").to_string(),
+        format!(
+            "invalid config:\n  - client_concurrency_max (0) must be from 1 to \
+             {CLIENT_CONCURRENCY_MAX_CEILING} (calls)"
+        )
+    );
+}
+
+#[test]
+fn backup_settings_are_checked_and_need_a_directory() {
+    let base = || {
+        let peers = BTreeMap::from([(
+            1,
+            Peer {
+                raft_addr: "127.0.0.1:7101".into(),
+                client_addr: "127.0.0.1:7201".into(),
+            },
+        )]);
+        RawConfig::for_node("c", 1, Path::new("/tmp/x"), &peers)
+    };
+    let config = base().validate().expect("valid");
+    assert_eq!(config.backup, None, "no backup_dir, no scheduled backups");
+
+    let raw = RawConfig {
+        backup_dir: Some(PathBuf::from("/tmp/b")),
+        ..base()
+    };
+    let policy = raw.validate().expect("valid").backup.expect("a policy");
+    assert_eq!(
+        (policy.interval_s, policy.keep),
+        (BACKUP_INTERVAL_S_DEFAULT, BACKUP_KEEP_DEFAULT)
+    );
+
+    let raw = RawConfig {
+        backup_interval_s: Some(60),
+        backup_keep: Some(2),
+        ..base()
+    };
+    let found = problems(raw);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("backup_interval_s (60) is set but backup_dir is not")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("backup_keep (2) is set but backup_dir is not")),
+        "{found:?}"
+    );
+
+    let raw = RawConfig {
+        backup_dir: Some(PathBuf::from("/tmp/b")),
+        backup_interval_s: Some(0),
+        backup_keep: Some(0),
+        ..base()
+    };
+    let found = problems(raw);
+    assert!(
+        found
+            .iter()
+            .any(|p| p == "backup_interval_s (0) must be from 1 to 604800 (seconds)"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p == "backup_keep (0) must be from 1 to 10000"),
+        "{found:?}"
+    );
 }

@@ -50,6 +50,21 @@ impl RawConfig {
                  to {REQUEST_BYTES_MAX_CEILING} bytes"
             ));
         }
+        let client_concurrency_max = self
+            .client_concurrency_max
+            .unwrap_or(CLIENT_CONCURRENCY_MAX_DEFAULT);
+        if !(1..=CLIENT_CONCURRENCY_MAX_CEILING).contains(&client_concurrency_max) {
+            v.push(format!(
+                "client_concurrency_max ({client_concurrency_max}) must be from 1 to \
+                 {CLIENT_CONCURRENCY_MAX_CEILING} (calls)"
+            ));
+        }
+        let security = self
+            .security
+            .clone()
+            .unwrap_or_default()
+            .validate(&mut v.problems);
+        let backup = check_backup(&mut v, &self);
         match identity {
             Some(id) if v.problems.is_empty() => Ok(NodeConfig {
                 node_id: id.node_id,
@@ -68,12 +83,54 @@ impl RawConfig {
                 request_bytes_max,
                 read_lease: self.read_lease.unwrap_or(false),
                 auto_promote_learners: self.auto_promote_learners.unwrap_or(false),
+                client_concurrency_max,
+                security,
+                backup,
             }),
             _ => Err(ConfigError::Invalid {
                 problems: v.problems,
             }),
         }
     }
+}
+
+/// The scheduled backups: none without `backup_dir`, and then no other backup setting.
+fn check_backup(v: &mut Problems, raw: &RawConfig) -> Option<BackupPolicy> {
+    let Some(dir) = raw.backup_dir.clone() else {
+        if let Some(s) = raw.backup_interval_s {
+            v.push(format!(
+                "backup_interval_s ({s}) is set but backup_dir is not: set both or neither"
+            ));
+        }
+        if let Some(k) = raw.backup_keep {
+            v.push(format!(
+                "backup_keep ({k}) is set but backup_dir is not: set both or neither"
+            ));
+        }
+        return None;
+    };
+    match dir.to_str() {
+        Some("") => v.push("backup_dir must not be empty".into()),
+        None => v.push(format!("backup_dir ({dir:?}) must be valid UTF-8")),
+        Some(_) => {}
+    }
+    let interval_s = raw.backup_interval_s.unwrap_or(BACKUP_INTERVAL_S_DEFAULT);
+    if !(1..=BACKUP_INTERVAL_S_MAX).contains(&interval_s) {
+        v.push(format!(
+            "backup_interval_s ({interval_s}) must be from 1 to {BACKUP_INTERVAL_S_MAX} (seconds)"
+        ));
+    }
+    let keep = raw.backup_keep.unwrap_or(BACKUP_KEEP_DEFAULT);
+    if !(1..=BACKUP_KEEP_MAX).contains(&keep) {
+        v.push(format!(
+            "backup_keep ({keep}) must be from 1 to {BACKUP_KEEP_MAX}"
+        ));
+    }
+    Some(BackupPolicy {
+        dir,
+        interval_s,
+        keep,
+    })
 }
 
 /// Who and where this node is.

@@ -16,6 +16,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::security::{PeerChannel, PeerSecurity};
 use openraft::errors::{
     NetworkError, RPCError, ReplicationClosed, StreamingError, Timeout, Unreachable,
 };
@@ -27,7 +28,6 @@ use openraft::raft::{
 use openraft::{RPCTypes, RaftNetworkV2};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::{Channel, Endpoint};
 
 use super::pb::raft_internal_client::RaftInternalClient;
 use super::pb::{Envelope, RaftPayload, SnapshotChunk};
@@ -49,6 +49,8 @@ pub struct NetworkFactory {
     connect_timeout: Duration,
     snapshot_timeout: Duration,
     chunk_bytes: usize,
+    /// TLS towards peers and the cluster secret (`crate::security`); plain by default.
+    security: PeerSecurity,
 }
 
 impl NetworkFactory {
@@ -68,7 +70,14 @@ impl NetworkFactory {
             connect_timeout,
             snapshot_timeout,
             chunk_bytes: chunk_bytes.clamp(1, SNAPSHOT_CHUNK_BYTES_MAX),
+            security: PeerSecurity::default(),
         }
+    }
+
+    /// Dials peers with `security` (TLS, the cluster secret).
+    pub fn with_security(mut self, security: PeerSecurity) -> Self {
+        self.security = security;
+        self
     }
 }
 
@@ -76,12 +85,10 @@ impl RaftNetworkFactory<TypeConfig> for NetworkFactory {
     type Network = PeerClient;
 
     async fn new_client(&mut self, target: NodeId, node: &Member) -> PeerClient {
-        let client = Endpoint::from_shared(format!("http://{}", node.raft_addr))
-            .map(|e| {
-                let channel = e
-                    .connect_timeout(self.connect_timeout)
-                    .tcp_nodelay(true)
-                    .connect_lazy();
+        let client = self
+            .security
+            .channel(&node.raft_addr, self.connect_timeout)
+            .map(|channel| {
                 RaftInternalClient::new(channel)
                     .max_decoding_message_size(RAFT_MESSAGE_BYTES_MAX)
                     .max_encoding_message_size(RAFT_MESSAGE_BYTES_MAX)
@@ -113,7 +120,7 @@ pub struct PeerClient {
     identity: Identity,
     envelope: Envelope,
     peers: Arc<PeerStatus>,
-    client: Result<RaftInternalClient<Channel>, String>,
+    client: Result<RaftInternalClient<PeerChannel>, String>,
     snapshot_timeout: Duration,
     chunk_bytes: usize,
 }
@@ -131,7 +138,11 @@ impl PeerClient {
     /// The error openraft sees for a failed call; an identity refusal is recorded and is
     /// `Unreachable`, so openraft backs off instead of retrying at once.
     fn failed(&self, status: tonic::Status) -> RPCError<TypeConfig> {
-        if status.code() == tonic::Code::FailedPrecondition {
+        // FAILED_PRECONDITION: another node or cluster; UNAUTHENTICATED: the cluster secret.
+        if matches!(
+            status.code(),
+            tonic::Code::FailedPrecondition | tonic::Code::Unauthenticated
+        ) {
             self.peers
                 .refused(&self.identity, self.target, status.message());
             return RPCError::Unreachable(Unreachable::from_string(format!(
@@ -147,7 +158,7 @@ impl PeerClient {
         e
     }
 
-    fn client(&self) -> Result<RaftInternalClient<Channel>, RPCError<TypeConfig>> {
+    fn client(&self) -> Result<RaftInternalClient<PeerChannel>, RPCError<TypeConfig>> {
         self.client.clone().map_err(|e| {
             self.peers.unreachable(self.target);
             RPCError::Unreachable(Unreachable::from_string(e))
@@ -174,7 +185,7 @@ impl PeerClient {
     where
         Req: serde::Serialize,
         Resp: serde::de::DeserializeOwned,
-        F: FnOnce(RaftInternalClient<Channel>, RaftPayload) -> Fut,
+        F: FnOnce(RaftInternalClient<PeerChannel>, RaftPayload) -> Fut,
         Fut: Future<Output = Result<tonic::Response<RaftPayload>, tonic::Status>>,
     {
         let payload = encode(req).map_err(|e| RPCError::Network(NetworkError::from_string(e)))?;

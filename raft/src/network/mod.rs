@@ -4,6 +4,7 @@
 //!  openraft ──RaftNetworkV2──▶ PeerClient ──gRPC RaftInternal──▶ RaftService ──▶ openraft (peer)
 //!           vote, pre-vote, append entries, transfer leader: one unary call each
 //!           snapshot: client-streaming, header then file chunks ≤ SNAPSHOT_CHUNK_BYTES_MAX
+//!  follower ──crate::reads──▶ ReadIndex (unary, tavern's own ReadIndexReply) ──▶ leader
 //! ```
 //! Every request carries an `Envelope` (the sender's cluster id, its node id, the node id it is
 //! for); the receiver refuses one of another cluster or for another node with

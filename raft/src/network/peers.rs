@@ -57,7 +57,8 @@ impl PeerStatus {
                 peer,
                 refusal = %message,
                 "a peer refused this node's raft message: the address this node has for it \
-                 reaches another node or another cluster"
+                 reaches another node or another cluster, or (UNAUTHENTICATED) the cluster \
+                 secrets differ"
             );
         }
     }

@@ -24,6 +24,7 @@ use super::pb::raft_internal_server::RaftInternal;
 use super::pb::{RaftPayload, SnapshotChunk};
 use super::{decode, encode};
 use crate::identity::{Identity, WarnLimiter};
+use crate::reads::{serve_read_index, Reads};
 use crate::store::snapshot::{self as file, SNAPSHOT_CHUNK_BYTES_MAX};
 use crate::store::{SnapshotFile, StateReader};
 use crate::types::{Raft, SnapshotMeta, TypeConfig, Vote};
@@ -56,6 +57,7 @@ pub struct RaftService {
     raft: Raft,
     reader: StateReader,
     freshness: std::sync::Arc<Freshness>,
+    reads: std::sync::Arc<Reads>,
     refused: std::sync::Arc<WarnLimiter>,
 }
 
@@ -66,12 +68,14 @@ impl RaftService {
         raft: Raft,
         reader: StateReader,
         freshness: std::sync::Arc<Freshness>,
+        reads: std::sync::Arc<Reads>,
     ) -> Self {
         RaftService {
             identity,
             raft,
             reader,
             freshness,
+            reads,
             refused: std::sync::Arc::default(),
         }
     }
@@ -153,6 +157,14 @@ impl RaftInternal for RaftService {
                 .await
                 .map_err(stopped)?,
         )
+    }
+
+    /// A follower's request for a read index (`crate::reads`); the payload is empty.
+    async fn read_index(&self, req: Request<RaftPayload>) -> Result<Response<RaftPayload>, Status> {
+        let req = req.into_inner();
+        self.admit(req.envelope.as_ref())?;
+        let () = decode(&req.payload).map_err(bad_request)?;
+        reply(&serve_read_index(self.identity.node_id, &self.raft, &self.reads).await)
     }
 
     async fn install_snapshot(

@@ -99,7 +99,7 @@ pub enum MembershipError {
     },
     #[error("node {id} did not acknowledge the leader within the last {window_ms} ms")]
     Unreachable { id: NodeId, window_ms: u64 },
-    #[error("node {id} was added as a learner but is still {behind} entries behind after {after_ms} ms; it keeps catching up: promote it once it has")]
+    #[error("node {id} was added as a learner but {} after {after_ms} ms; it keeps catching up: promote it once it has", behind_text(*.behind))]
     NotCaughtUp {
         id: NodeId,
         behind: u64,
@@ -119,6 +119,16 @@ pub enum MembershipError {
     Refused(String),
     #[error("this node is stopping or halted: {0}")]
     Halted(String),
+}
+
+/// "is still N entries behind", or for a node that never acknowledged anything "has not
+/// answered the leader yet" (`behind` is then `u64::MAX`).
+fn behind_text(behind: u64) -> String {
+    if behind == u64::MAX {
+        "has not answered the leader yet (check its address, its TLS certificate or secret, and that it runs)".into()
+    } else {
+        format!("is still {behind} entries behind")
+    }
 }
 
 fn display_leader(id: Option<NodeId>, addr: Option<&str>) -> String {
@@ -517,15 +527,19 @@ impl TavernNode {
     }
 }
 
-/// How many entries the leader's replication to `id` is behind its last log index.
+/// How many entries the leader's replication to `id` is behind its last log index;
+/// `u64::MAX` for a node that has not acknowledged any entry yet (it never answered: however
+/// short the log, it is not caught up).
 fn behind(m: &Metrics, id: NodeId) -> u64 {
     let last = m.last_log_index.map_or(0, |i| i + 1);
     let matched = m
         .replication
         .as_ref()
-        .and_then(|r| r.get(&id).cloned().flatten())
-        .map_or(0, |l| l.index() + 1);
-    last.saturating_sub(matched)
+        .and_then(|r| r.get(&id).cloned().flatten());
+    match matched {
+        Some(l) => last.saturating_sub(l.index() + 1),
+        None => u64::MAX,
+    }
 }
 
 fn applied_view(resp: &ClientWriteResponse<TypeConfig>) -> MembershipView {

@@ -109,6 +109,13 @@ impl Admin for TavernNode {
         TavernNode::transfer_leader(self, to).await
     }
 
+    async fn save_snapshot(
+        &self,
+        chunk_bytes: usize,
+    ) -> Result<crate::service::SnapshotStream, NodeError> {
+        TavernNode::save_snapshot(self, chunk_bytes).await
+    }
+
     async fn readiness(&self) -> Result<String, String> {
         let s = self.status().await.map_err(|e| e.to_string())?;
         if let Some(why) = &s.halted {

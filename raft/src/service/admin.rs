@@ -15,10 +15,19 @@
 //!  TransferLeader                ──▶ Admin::transfer_leader
 //!                        │ MembershipError ──▶ membership_status (NOT_LEADER as the domain
 //!                        │                     services send it, the rest by kind)
+//!
+//!  SaveSnapshot ──▶ Admin::save_snapshot(chunk_bytes) ──▶ SnapshotStream { info, chunks }
+//!                   first message: info; then one message per chunk; a failure mid-way ends
+//!                   the stream with UNAVAILABLE (the client keeps no partial file)
 //! ```
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+
+use futures_util::stream::{self, Stream, StreamExt};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 
 use tavern_proto::convert::{NodeStatus, StateDigest};
 use tavern_proto::pb;
@@ -28,7 +37,18 @@ use tonic::{Request, Response, Status};
 
 use crate::api::NodeError;
 use crate::node::{MembershipError, MembershipView};
+use crate::store::snapshot::SNAPSHOT_CHUNK_BYTES_MAX;
+use crate::store::BackupInfo;
 use crate::types::{Member, NodeId};
+
+/// A backup being streamed: what it holds, then its bytes in chunks. The producer (a blocking
+/// task of the node) stops when `chunks` is dropped (the client went away) or at the end; a
+/// failure is the last item.
+#[derive(Debug)]
+pub struct SnapshotStream {
+    pub info: BackupInfo,
+    pub chunks: mpsc::Receiver<Result<Vec<u8>, String>>,
+}
 
 /// What the admin service needs from a node.
 pub trait Admin: Send + Sync + 'static {
@@ -67,6 +87,25 @@ pub trait Admin: Send + Sync + 'static {
         &self,
         to: NodeId,
     ) -> impl Future<Output = Result<(), MembershipError>> + Send;
+
+    /// A backup of the whole state at this node's applied index, in chunks of at most
+    /// `chunk_bytes` (see [`SnapshotStream`]).
+    fn save_snapshot(
+        &self,
+        chunk_bytes: usize,
+    ) -> impl Future<Output = Result<SnapshotStream, NodeError>> + Send;
+}
+
+fn snapshot_info(node_id: NodeId, info: &BackupInfo) -> pb::SnapshotInfo {
+    let last = info.meta.last_log_id.as_ref();
+    pb::SnapshotInfo {
+        cluster_id: info.cluster_id.clone(),
+        node_id,
+        last_log_index: last.map(|l| l.index()),
+        last_log_term: last.map(|l| l.committed_leader_id().term),
+        records: info.records,
+        bytes: info.bytes,
+    }
 }
 
 /// The status a refused or unfinished membership change answers with. `NotLeader` is the same
@@ -169,8 +208,52 @@ impl<A: Admin> AdminSvc<A> {
     }
 }
 
+type SaveSnapshotStream =
+    Pin<Box<dyn Stream<Item = Result<pb::SaveSnapshotResponse, Status>> + Send + 'static>>;
+
 #[tonic::async_trait]
 impl<A: Admin> AdminService for AdminSvc<A> {
+    type SaveSnapshotStream = SaveSnapshotStream;
+
+    async fn save_snapshot(
+        &self,
+        request: Request<pb::SaveSnapshotRequest>,
+    ) -> Result<Response<SaveSnapshotStream>, Status> {
+        let chunk_bytes = match request.into_inner().chunk_bytes {
+            0 => SNAPSHOT_CHUNK_BYTES_MAX,
+            n if (n as usize) <= SNAPSHOT_CHUNK_BYTES_MAX => n as usize,
+            n => {
+                return Err(Status::invalid_argument(format!(
+                    "chunk_bytes ({n}) must be at most {SNAPSHOT_CHUNK_BYTES_MAX}"
+                )))
+            }
+        };
+        let node_id = self
+            .node
+            .status()
+            .await
+            .map_err(|e| status_from_node_error(&e))?
+            .node_id;
+        let s = self
+            .node
+            .save_snapshot(chunk_bytes)
+            .await
+            .map_err(|e| status_from_node_error(&e))?;
+        let first = pb::SaveSnapshotResponse {
+            info: Some(snapshot_info(node_id, &s.info)),
+            data: Vec::new(),
+        };
+        let rest = ReceiverStream::new(s.chunks).map(|chunk| match chunk {
+            Ok(data) => Ok(pb::SaveSnapshotResponse { info: None, data }),
+            Err(why) => Err(Status::unavailable(format!(
+                "writing the snapshot failed: {why}"
+            ))),
+        });
+        Ok(Response::new(Box::pin(
+            stream::once(async { Ok(first) }).chain(rest),
+        )))
+    }
+
     async fn status(
         &self,
         _request: Request<pb::StatusRequest>,

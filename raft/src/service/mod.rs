@@ -51,7 +51,7 @@ mod status_page;
 pub use health::{health_routes, serve_health, PROMETHEUS_TEXT, READY_APPLY_LAG_MAX};
 pub use status_page::REFRESH_SECONDS;
 
-pub use admin::Admin;
+pub use admin::{Admin, SnapshotStream};
 
 /// What the services enforce on every call, from the node config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,17 +35,17 @@ pub(super) fn sha256(shared: &Shared) -> Result<StateDigest, StoreError> {
     Ok(digest.finish(last.map(|l| l.index())))
 }
 
-/// The digest's encoding, shared with `TestNode` so both give the same digest for the same
-/// records.
-#[derive(Default)]
-pub(crate) struct Hasher {
+/// The digest's encoding, shared with `TestNode` and `tavern snapshot inspect` so all give the
+/// same digest for the same records.
+#[derive(Debug, Default)]
+pub struct Hasher {
     sha: Sha256,
     records: u64,
 }
 
 impl Hasher {
     /// Adds one record; records must come in key order.
-    pub(crate) fn record(&mut self, key: &[u8], value: &[u8]) {
+    pub fn record(&mut self, key: &[u8], value: &[u8]) {
         for bytes in [key, value] {
             self.sha.update((bytes.len() as u64).to_be_bytes());
             self.sha.update(bytes);
@@ -53,7 +53,7 @@ impl Hasher {
         self.records += 1;
     }
 
-    pub(crate) fn finish(self, applied_index: Option<u64>) -> StateDigest {
+    pub fn finish(self, applied_index: Option<u64>) -> StateDigest {
         StateDigest {
             sha256: self.sha.finalize().into(),
             applied_index,

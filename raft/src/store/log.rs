@@ -189,6 +189,19 @@ impl RaftLogReader<TypeConfig> for LogStore {
     }
 }
 
+impl LogStore {
+    /// Writes the vote (synced) outside openraft: a restore (`store::restore`) sets the term
+    /// the new cluster starts above. Blocking.
+    pub(super) fn write_vote(&self, vote: &Vote) -> Result<(), super::StoreError> {
+        let meta = cf(&self.db, CF_RAFT_META)?;
+        let mut opts = WriteOptions::default();
+        opts.set_sync(true);
+        self.db
+            .put_cf_opt(&meta, KEY_VOTE, encode_meta(vote), &opts)?;
+        Ok(())
+    }
+}
+
 impl RaftLogStorage<TypeConfig> for LogStore {
     type LogReader = LogStore;
 

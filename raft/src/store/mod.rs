@@ -28,12 +28,14 @@
 //! [`StateMachine`] (`RaftStateMachine`) over the same database; [`StateReader`] is the
 //! read side the node serves queries from.
 
-pub(crate) mod digest;
+pub(crate) mod backup;
+pub mod digest;
 mod identity_record;
 mod log;
 pub mod node_ids;
 #[cfg(test)]
 mod open_tests;
+pub mod restore;
 mod sm_snapshot;
 pub mod snapshot;
 mod state;
@@ -50,6 +52,7 @@ use serde::Serialize;
 
 use crate::identity::Identity;
 
+pub use self::backup::BackupInfo;
 pub use self::log::LogStore;
 pub use self::sm_snapshot::SnapshotBuilder;
 pub use self::snapshot::{SnapshotError, SnapshotFile};
@@ -74,6 +77,8 @@ pub const LOG_FORMAT_VERSION: u8 = 1;
 pub const META_FORMAT_VERSION: u8 = 1;
 
 const KEY_FORMAT: &[u8] = b"format";
+/// The file name of the current snapshot in `snapshots/`.
+pub(crate) const CURRENT_SNAPSHOT: &str = "current.tsnap";
 pub(crate) const KEY_STATE_CF: &[u8] = b"state_cf";
 
 /// Why the store could not be opened or read.
@@ -159,7 +164,7 @@ pub fn open(data_dir: &Path, identity: &Identity) -> Result<(LogStore, StateMach
     drop_stale_state_cfs(&db, &cf_names, &state_cf)?;
     let hold = OpenraftHold::default();
     let log = LogStore::new(db.clone(), hold.clone(), identity.node_id)?;
-    let sm = StateMachine::new(identity.node_id, db, state_cf, snapshot_dir, hold)?;
+    let sm = StateMachine::new(identity, db, state_cf, snapshot_dir, hold)?;
     Ok((log, sm))
 }
 

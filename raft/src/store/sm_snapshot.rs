@@ -31,7 +31,7 @@ use crate::types::{SnapshotMeta, TavernSnapshot, TypeConfig};
 /// Bytes of snapshot records written to RocksDB per batch while installing.
 pub const INSTALL_BATCH_BYTES_MAX: usize = 4 << 20;
 
-const CURRENT: &str = "current.tsnap";
+const CURRENT: &str = super::CURRENT_SNAPSHOT;
 
 /// Reads the whole current snapshot, if any, and checks it (magic, version, record count,
 /// checksum). Reads only: a file that does not read is reported with its path and left where
@@ -170,7 +170,7 @@ fn build(shared: &Shared) -> Result<TavernSnapshot, StoreError> {
     };
 
     let tmp = temp_path(shared, "building");
-    let mut w = SnapshotWriter::new(file::create(&tmp)?, &meta)?;
+    let mut w = SnapshotWriter::new(file::create(&tmp)?, &shared.cluster_id, &meta)?;
     for item in snap.iterator_cf(&state_cf, IteratorMode::Start) {
         let (k, v) = item?;
         w.record(&k, &v)?;

@@ -2,8 +2,9 @@
 //!
 //! ```text
 //!  magic      8 bytes  "TAVSNAP\0"
-//!  version    u32 BE   SNAPSHOT_FORMAT_VERSION
-//!  header     u32 BE length, then postcard(SnapshotMeta): last log id and membership
+//!  version    u32 BE   SNAPSHOT_FORMAT_VERSION (2; version 1 is still read)
+//!  header     u32 BE length, then postcard(SnapshotHeader): the cluster id, last log id and
+//!             membership (version 1: postcard(SnapshotMeta), no cluster id)
 //!  records    repeated: 0x01, key length u32 BE, key, value length u32 BE, value
 //!  end        0x00, record count u64 BE
 //!  checksum   32 bytes: SHA-256 of every byte above
@@ -12,6 +13,10 @@
 //! Writers and readers hold one record at a time: a snapshot is never whole in memory, and a
 //! corrupt length cannot make a reader allocate more than the limits below. A reader checks
 //! the magic, the version, the count and the checksum, and refuses trailing bytes.
+//!
+//! The same file is a Raft snapshot (`current.tsnap`, sent to followers) and a backup
+//! (`tavern snapshot save`, the node's scheduled backups): the cluster id in the header says
+//! whose state it is, so `tavern snapshot inspect` can show it and a restore can rewrite it.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -25,7 +30,11 @@ use crate::types::SnapshotMeta;
 pub type Record = (Vec<u8>, Vec<u8>);
 
 pub const SNAPSHOT_MAGIC: [u8; 8] = *b"TAVSNAP\0";
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+/// The version this build writes.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
+/// The first version: no cluster id in the header. Still read (files written before version 2
+/// may be on disk as `current.tsnap`).
+pub const SNAPSHOT_FORMAT_VERSION_V1: u32 = 1;
 /// Largest header (metadata) a reader accepts, in bytes.
 pub const SNAPSHOT_HEADER_BYTES_MAX: u32 = 1 << 20;
 /// Largest key a reader accepts, in bytes.
@@ -59,7 +68,7 @@ pub enum SnapshotError {
     Io(#[from] io::Error),
     #[error("not a tavern snapshot (bad magic bytes)")]
     Magic,
-    #[error("snapshot format version {found}, this build reads {SNAPSHOT_FORMAT_VERSION}")]
+    #[error("snapshot format version {found}, this build reads {SNAPSHOT_FORMAT_VERSION_V1} and {SNAPSHOT_FORMAT_VERSION}")]
     Version { found: u32 },
     #[error("{what} of {len} bytes is over the {max} byte limit")]
     TooLarge {
@@ -88,6 +97,26 @@ impl From<SnapshotError> for io::Error {
     }
 }
 
+/// The header of a version 2 file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct SnapshotHeader {
+    cluster_id: String,
+    meta: SnapshotMeta,
+}
+
+/// Bytes of the file before the first record, given the length of the encoded header.
+const fn prefix_bytes(header_len: u64) -> u64 {
+    8 + 4 + 4 + header_len
+}
+
+/// Bytes of one record given the length of its key and value.
+pub const fn record_bytes(key_len: u64, value_len: u64) -> u64 {
+    1 + 4 + key_len + 4 + value_len
+}
+
+/// Bytes after the last record: the end marker, the count and the checksum.
+const SUFFIX_BYTES: u64 = 1 + 8 + 32;
+
 /// Writes a snapshot file record by record.
 pub struct SnapshotWriter<W: Write> {
     out: W,
@@ -104,9 +133,9 @@ impl<W: Write> std::fmt::Debug for SnapshotWriter<W> {
 }
 
 impl<W: Write> SnapshotWriter<W> {
-    pub fn new(out: W, meta: &SnapshotMeta) -> Result<Self, SnapshotError> {
-        let header =
-            postcard::to_allocvec(meta).map_err(|e| SnapshotError::Header(e.to_string()))?;
+    /// Writes the magic, the version and the header of a snapshot of cluster `cluster_id`.
+    pub fn new(out: W, cluster_id: &str, meta: &SnapshotMeta) -> Result<Self, SnapshotError> {
+        let header = encode_header(cluster_id, meta)?;
         let len = u32::try_from(header.len())
             .ok()
             .filter(|l| *l <= SNAPSHOT_HEADER_BYTES_MAX)
@@ -157,6 +186,25 @@ impl<W: Write> SnapshotWriter<W> {
     }
 }
 
+fn encode_header(cluster_id: &str, meta: &SnapshotMeta) -> Result<Vec<u8>, SnapshotError> {
+    let header = SnapshotHeader {
+        cluster_id: cluster_id.to_string(),
+        meta: meta.clone(),
+    };
+    postcard::to_allocvec(&header).map_err(|e| SnapshotError::Header(e.to_string()))
+}
+
+/// The exact size of the file [`SnapshotWriter`] writes for `records` records whose
+/// [`record_bytes`] add up to `records_bytes`.
+pub fn file_bytes(
+    cluster_id: &str,
+    meta: &SnapshotMeta,
+    records_bytes: u64,
+) -> Result<u64, SnapshotError> {
+    let header = encode_header(cluster_id, meta)?;
+    Ok(prefix_bytes(header.len() as u64) + records_bytes + SUFFIX_BYTES)
+}
+
 fn checked_len(what: &'static str, len: usize, max: u32) -> Result<u32, SnapshotError> {
     match u32::try_from(len) {
         Ok(l) if l <= max => Ok(l),
@@ -172,6 +220,8 @@ fn checked_len(what: &'static str, len: usize, max: u32) -> Result<u32, Snapshot
 pub struct SnapshotReader<R: Read> {
     inp: R,
     hasher: Sha256,
+    version: u32,
+    cluster_id: Option<String>,
     meta: SnapshotMeta,
     records: u64,
     done: bool,
@@ -195,16 +245,23 @@ impl<R: Read> SnapshotReader<R> {
             return Err(SnapshotError::Magic);
         }
         let version = u32::from_be_bytes(read_array(&mut inp, &mut hasher)?);
-        if version != SNAPSHOT_FORMAT_VERSION {
+        if version != SNAPSHOT_FORMAT_VERSION && version != SNAPSHOT_FORMAT_VERSION_V1 {
             return Err(SnapshotError::Version { found: version });
         }
         let len = read_len(&mut inp, &mut hasher, "header", SNAPSHOT_HEADER_BYTES_MAX)?;
         let header = read_vec(&mut inp, &mut hasher, len)?;
-        let meta =
-            postcard::from_bytes(&header).map_err(|e| SnapshotError::Header(e.to_string()))?;
+        let bad = |e: postcard::Error| SnapshotError::Header(e.to_string());
+        let (cluster_id, meta) = if version == SNAPSHOT_FORMAT_VERSION_V1 {
+            (None, postcard::from_bytes(&header).map_err(bad)?)
+        } else {
+            let h: SnapshotHeader = postcard::from_bytes(&header).map_err(bad)?;
+            (Some(h.cluster_id), h.meta)
+        };
         Ok(SnapshotReader {
             inp,
             hasher,
+            version,
+            cluster_id,
             meta,
             records: 0,
             done: false,
@@ -213,6 +270,21 @@ impl<R: Read> SnapshotReader<R> {
 
     pub fn meta(&self) -> &SnapshotMeta {
         &self.meta
+    }
+
+    /// The format version of the file.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// The cluster whose state this is (`None` in a version 1 file, which did not say).
+    pub fn cluster_id(&self) -> Option<&str> {
+        self.cluster_id.as_deref()
+    }
+
+    /// How many records were read so far.
+    pub fn records_read(&self) -> u64 {
+        self.records
     }
 
     /// The next record, or `None` after the end marker and a checksum that matched.
@@ -339,7 +411,7 @@ mod tests {
     }
 
     fn write(records: &[(&[u8], &[u8])]) -> Vec<u8> {
-        let mut w = SnapshotWriter::new(Vec::new(), &meta()).expect("writer");
+        let mut w = SnapshotWriter::new(Vec::new(), "test", &meta()).expect("writer");
         for (k, v) in records {
             w.record(k, v).expect("record");
         }
@@ -358,6 +430,18 @@ mod tests {
     #[test]
     fn a_snapshot_reads_back_what_was_written() {
         let bytes = write(&[(b"a", b"1"), (b"bb", b""), (b"c", b"333")]);
+        assert_eq!(
+            file_bytes(
+                "test",
+                &meta(),
+                record_bytes(1, 1) + record_bytes(2, 0) + record_bytes(1, 3)
+            )
+            .expect("size"),
+            bytes.len() as u64,
+            "the size announced before writing is the size written"
+        );
+        let r = SnapshotReader::new(&bytes[..]).expect("header");
+        assert_eq!((r.version(), r.cluster_id()), (2, Some("test")));
         let (m, records) = read_all(&bytes).expect("read");
         assert_eq!(m, meta());
         assert_eq!(
@@ -386,12 +470,33 @@ mod tests {
         long.push(0);
         assert!(matches!(read_all(&long), Err(SnapshotError::Trailing)));
         // Another format version.
-        let mut v2 = bytes;
-        v2[11] = 2;
+        let mut v3 = bytes;
+        v3[11] = 3;
         assert!(matches!(
-            read_all(&v2),
-            Err(SnapshotError::Version { found: 2 })
+            read_all(&v3),
+            Err(SnapshotError::Version { found: 3 })
         ));
+    }
+
+    /// A version 1 file, as the build before the cluster id wrote it: no cluster id, the same
+    /// records.
+    #[test]
+    fn a_version_1_file_still_reads() {
+        let header = postcard::to_allocvec(&meta()).expect("meta");
+        let mut body = Vec::new();
+        body.extend(SNAPSHOT_MAGIC);
+        body.extend(1u32.to_be_bytes());
+        body.extend((header.len() as u32).to_be_bytes());
+        body.extend(&header);
+        body.extend([TAG_RECORD, 0, 0, 0, 1, b'k', 0, 0, 0, 1, b'v', TAG_END]);
+        body.extend(1u64.to_be_bytes());
+        let sum = Sha256::digest(&body);
+        body.extend(sum);
+        let r = SnapshotReader::new(&body[..]).expect("a version 1 header");
+        assert_eq!((r.version(), r.cluster_id()), (1, None));
+        let (m, records) = read_all(&body).expect("read");
+        assert_eq!(m, meta());
+        assert_eq!(records, vec![(b"k".to_vec(), b"v".to_vec())]);
     }
 
     #[test]

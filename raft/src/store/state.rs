@@ -55,6 +55,8 @@ pub struct AppliedEvents {
 pub(super) struct Shared {
     /// The node this store belongs to (for the spans of apply).
     pub(super) node_id: NodeId,
+    /// The cluster this store belongs to: written into every snapshot file's header.
+    pub(super) cluster_id: String,
     pub(super) db: Arc<Db>,
     /// The live state column family. Taken for reading by whoever reads the state, for
     /// writing only to switch generations after a snapshot install. A std lock: never held
@@ -131,7 +133,7 @@ impl fmt::Debug for StateMachine {
 
 impl StateMachine {
     pub(super) fn new(
-        node_id: NodeId,
+        identity: &crate::identity::Identity,
         db: Arc<Db>,
         state_cf: String,
         snapshot_dir: PathBuf,
@@ -145,7 +147,8 @@ impl StateMachine {
         let (applied, _) = watch::channel(applied_at_open);
         let (events, _) = broadcast::channel(EVENTS_CHANNEL_CAPACITY);
         let shared = Arc::new(Shared {
-            node_id,
+            node_id: identity.node_id,
+            cluster_id: identity.cluster_id.clone(),
             db,
             state_cf: RwLock::new(state_cf),
             snapshot_dir,
@@ -495,5 +498,15 @@ impl StateReader {
     /// snapshot (see [`super::digest`]). Blocking: reads every record.
     pub fn state_digest(&self) -> Result<tavern_proto::convert::StateDigest, StoreError> {
         super::digest::sha256(&self.shared)
+    }
+
+    /// Writes a snapshot file of the live state (a backup) into the writer `open` makes once
+    /// it knows the file's size and metadata; see [`super::backup`]. Blocking: reads every
+    /// record twice.
+    pub fn write_backup<W: std::io::Write>(
+        &self,
+        open: impl FnOnce(&super::BackupInfo) -> io::Result<W>,
+    ) -> Result<(W, super::BackupInfo), StoreError> {
+        super::backup::write(&self.shared, open)
     }
 }

@@ -404,3 +404,30 @@ pub(crate) fn name_of(txn: &Txn<'_>, id: CharacterId) -> Result<String, Error> {
         .map(|c| c.name)
         .unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tables_test {
+    use super::*;
+
+    /// `keys::TABLES` names this module's tags as they are.
+    #[test]
+    fn the_table_of_tables_knows_the_arena_tags() {
+        for (tag, name) in [
+            (TEAM, "ARENA_TEAM"),
+            (MEMBER, "ARENA_MEMBER"),
+            (SLOT, "ARENA_SLOT"),
+            (NAME, "ARENA_NAME"),
+            (INVITE, "ARENA_INVITE"),
+            (INVITE_BY_EXPIRY, "ARENA_INVITE_BY_EXPIRY"),
+            (INVITE_BY_TEAM, "ARENA_INVITE_BY_TEAM"),
+            (MMR, "ARENA_MMR"),
+            (MATCH, "ARENA_MATCH"),
+            (MATCH_BY_TIME, "ARENA_MATCH_BY_TIME"),
+            (NEXT_TEAM_ID, "ARENA_NEXT_TEAM_ID"),
+            (RATING, "ARENA_RATING"),
+            (WEEK, "ARENA_WEEK"),
+        ] {
+            assert_eq!(crate::keys::table(tag).map(|t| t.0), Some(name));
+        }
+    }
+}

@@ -399,3 +399,29 @@ pub(crate) fn members(txn: &Txn<'_>, key: &ChannelKey) -> Result<Vec<Member>, Er
         .map(|(_, m)| m)
         .collect())
 }
+
+#[cfg(test)]
+mod tables_test {
+    use super::*;
+
+    /// `keys::TABLES` names this module's tags as they are.
+    #[test]
+    fn the_table_of_tables_knows_the_channel_tags() {
+        for (tag, name) in [
+            (CHANNEL, "CHANNEL"),
+            (CHANNEL_STATS, "CHANNEL_STATS"),
+            (MEMBER, "MEMBER"),
+            (MEMBER_BY_SEQ, "MEMBER_BY_SEQ"),
+            (MODERATOR_BY_SEQ, "MODERATOR_BY_SEQ"),
+            (CHANNELS_OF, "CHANNELS_OF"),
+            (BAN, "BAN"),
+            (BAN_BY_EXPIRY, "BAN_BY_EXPIRY"),
+            (BANS_OF, "BANS_OF"),
+            (EMPTY_BY_USE, "EMPTY_BY_USE"),
+            (RIGHTS, "RIGHTS"),
+            (CHANNEL_META, "CHANNEL_META"),
+        ] {
+            assert_eq!(crate::keys::table(tag).map(|t| t.0), Some(name));
+        }
+    }
+}

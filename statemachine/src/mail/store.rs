@@ -251,3 +251,23 @@ pub(crate) fn mailbox_ids(txn: &Txn<'_>, receiver: CharacterId) -> Result<Vec<Ma
         }
     }
 }
+
+#[cfg(test)]
+mod tables_test {
+    use super::*;
+
+    /// `keys::TABLES` names this module's tags as they are.
+    #[test]
+    fn the_table_of_tables_knows_the_mail_tags() {
+        for (tag, name) in [
+            (MAIL, "MAIL"),
+            (MAIL_ITEM, "MAIL_ITEM"),
+            (MAIL_BY_RECEIVER, "MAIL_BY_RECEIVER"),
+            (MAIL_BY_EXPIRY, "MAIL_BY_EXPIRY"),
+            (MAIL_ITEM_BY_GUID, "MAIL_ITEM_BY_GUID"),
+            (MAIL_NEXT_ID, "MAIL_NEXT_ID"),
+        ] {
+            assert_eq!(crate::keys::table(tag).map(|t| t.0), Some(name));
+        }
+    }
+}

@@ -130,6 +130,9 @@ pub struct Cluster {
     /// Flags of one node only, after the others (e.g. its own health port).
     pub node_flags: BTreeMap<u64, Vec<String>>,
     channels: Mutex<BTreeMap<SocketAddr, Channel>>,
+    /// Nodes start from `<dir>/node<id>.toml` (as `tavern snapshot restore` writes them)
+    /// instead of identity flags.
+    config_root: Option<PathBuf>,
 }
 
 impl Cluster {
@@ -160,8 +163,32 @@ impl Cluster {
             flags: flags.iter().map(|f| f.to_string()).collect(),
             node_flags,
             channels: Mutex::new(BTreeMap::new()),
+            config_root: None,
         };
         for id in 1..=n {
+            cluster.start_node(id);
+        }
+        cluster
+    }
+
+    /// Starts the nodes `addrs` names from the config files `<root>/node<id>.toml` (with the
+    /// test timings); their logs go to a temp dir of the cluster's own.
+    pub fn start_from_configs(root: &Path, addrs: BTreeMap<u64, Addrs>) -> Cluster {
+        let dir = tempfile::Builder::new()
+            .prefix("tavern-process-test-")
+            .tempdir()
+            .expect("a temp dir");
+        let ids: Vec<u64> = addrs.keys().copied().collect();
+        let mut cluster = Cluster {
+            dir: Some(dir),
+            addrs,
+            procs: BTreeMap::new(),
+            flags: Vec::new(),
+            node_flags: BTreeMap::new(),
+            channels: Mutex::new(BTreeMap::new()),
+            config_root: Some(root.to_path_buf()),
+        };
+        for id in ids {
             cluster.start_node(id);
         }
         cluster
@@ -178,7 +205,7 @@ impl Cluster {
         self.dir().join(format!("node{id}"))
     }
 
-    fn log_path(&self, id: u64) -> PathBuf {
+    pub fn log_path(&self, id: u64) -> PathBuf {
         self.dir().join(format!("node{id}.log"))
     }
 
@@ -199,12 +226,23 @@ impl Cluster {
             .append(true)
             .open(self.log_path(id))
             .expect("open the node's log");
-        let child = tavern()
-            .arg("serve")
-            .args(["--node-id", &id.to_string(), "--cluster-id", CLUSTER_ID])
-            .arg("--data-dir")
-            .arg(self.data_dir(id))
-            .args(["--peers", &self.peers_flag()])
+        let mut command = tavern();
+        command.arg("serve");
+        match &self.config_root {
+            Some(root) => {
+                command
+                    .arg("--config")
+                    .arg(root.join(format!("node{id}.toml")));
+            }
+            None => {
+                command
+                    .args(["--node-id", &id.to_string(), "--cluster-id", CLUSTER_ID])
+                    .arg("--data-dir")
+                    .arg(self.data_dir(id))
+                    .args(["--peers", &self.peers_flag()]);
+            }
+        }
+        let child = command
             .args(TIMING_FLAGS)
             .args(&self.flags)
             .args(self.node_flags.get(&id).into_iter().flatten())
@@ -234,6 +272,21 @@ impl Cluster {
             "node {id} stopped with {status}:\n{}",
             self.log_tail(id)
         );
+    }
+
+    /// SIGSTOP: the process stays, frozen (no heartbeats, no answers) until [`Cluster::resume`].
+    pub fn pause(&self, id: u64) {
+        signal(&self.procs[&id].child, "STOP");
+    }
+
+    /// SIGCONT after [`Cluster::pause`].
+    pub fn resume(&self, id: u64) {
+        signal(&self.procs[&id].child, "CONT");
+    }
+
+    /// The client address of every node, for a client library.
+    pub fn client_addrs(&self) -> Vec<String> {
+        self.addrs.values().map(|a| a.client.to_string()).collect()
     }
 
     pub fn running(&self) -> Vec<u64> {
