@@ -68,34 +68,7 @@ pub fn run(
 
 async fn dev(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
     let mut signals = Signals::new().context("cannot catch SIGTERM and SIGINT")?;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the data folder {}", dir.display()))?;
-    let (peers, mut listeners) = addresses(dir).await?;
-
-    let mut nodes = Vec::new();
-    for id in DEV_NODE_IDS {
-        let config =
-            RawConfig::for_node(DEV_CLUSTER_ID, id, &dir.join(format!("node{id}")), &peers)
-                .validate()
-                .context("the dev cluster's own config")?;
-        let (raft, client) = listeners.remove(&id).context("a listener per node")?;
-        match RunningNode::start(
-            config,
-            Listeners {
-                raft,
-                client,
-                health: None,
-            },
-        )
-        .await
-        {
-            Ok(n) => nodes.push(n),
-            Err(e) => {
-                stop_all(nodes).await;
-                return Err(e.context(format!("node {id}")));
-            }
-        }
-    }
+    let nodes = start_nodes(dir).await?;
 
     writeln!(
         out,
@@ -136,6 +109,40 @@ async fn dev(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
     }
     writeln!(out, "stopped")?;
     Ok(())
+}
+
+/// Starts the three nodes of the dev cluster whose data is in `dir` (created if missing); on
+/// an error, the nodes already started are stopped. `tavern bench` starts its cluster so too.
+pub async fn start_nodes(dir: &Path) -> anyhow::Result<Vec<RunningNode>> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data folder {}", dir.display()))?;
+    let (peers, mut listeners) = addresses(dir).await?;
+
+    let mut nodes = Vec::new();
+    for id in DEV_NODE_IDS {
+        let config =
+            RawConfig::for_node(DEV_CLUSTER_ID, id, &dir.join(format!("node{id}")), &peers)
+                .validate()
+                .context("the dev cluster's own config")?;
+        let (raft, client) = listeners.remove(&id).context("a listener per node")?;
+        match RunningNode::start(
+            config,
+            Listeners {
+                raft,
+                client,
+                health: None,
+            },
+        )
+        .await
+        {
+            Ok(n) => nodes.push(n),
+            Err(e) => {
+                stop_all(nodes).await;
+                return Err(e.context(format!("node {id}")));
+            }
+        }
+    }
+    Ok(nodes)
 }
 
 /// The cluster's addresses and the listeners bound on them: the ones kept in `cluster.toml`,
@@ -247,7 +254,7 @@ async fn print_leaders(nodes: &[RunningNode], out: &mut impl Write) -> anyhow::R
 /// The node that says it leads, in the highest term. Asked of the leader itself, not of a
 /// follower: a restarted follower names the leader it last knew until it hears from the new
 /// one, and the dev cluster must not send its user there.
-async fn leader(nodes: &[RunningNode]) -> Option<NodeId> {
+pub async fn leader(nodes: &[RunningNode]) -> Option<NodeId> {
     let mut best: Option<(u64, NodeId)> = None;
     for n in nodes {
         let Ok(s) = n.node().status().await else {
@@ -261,7 +268,7 @@ async fn leader(nodes: &[RunningNode]) -> Option<NodeId> {
 }
 
 /// Stops every node; returns how many failed (each is logged).
-async fn stop_all(nodes: Vec<RunningNode>) -> usize {
+pub async fn stop_all(nodes: Vec<RunningNode>) -> usize {
     let mut failed = 0;
     for n in nodes {
         let id = n.node().id();

@@ -5,8 +5,9 @@
 //! three-node cluster in this process; `demo` tells a story through the client library
 //! (`demo.rs`) against three `serve` processes it starts and kills the leader of; `status`,
 //! `member`, `leader` call a node's admin service (`admin.rs`); `snapshot
-//! save|inspect|verify|restore` makes and reads backups (`snapshot.rs`). `bench` and the
-//! importer arrive with later issues (DESIGN.md "Parts").
+//! save|inspect|verify|restore` makes and reads backups (`snapshot.rs`); `bench` measures a
+//! cluster, or etcd with the same load generator (`bench/`). The importer arrives with a later
+//! issue (DESIGN.md "Parts").
 //!
 //! Architecture invariant: this binary only wires things together; domain rules live in
 //! `tavern-statemachine`. It may depend on every crate; nothing depends on it.
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod admin;
+mod bench;
 mod demo;
 mod describe;
 mod dev;
@@ -64,6 +66,10 @@ enum Command {
     /// Moves the leadership.
     #[command(subcommand)]
     Leader(admin::LeaderCommand),
+    /// Measures throughput and latency: N clients for a duration against a tavern cluster
+    /// (--endpoints, or a three-node cluster it starts in a temporary folder) or, with
+    /// --target etcd, an etcd 3.4 cluster (given, or started from the `etcd` binary).
+    Bench(bench::BenchArgs),
     /// Backups: save one from a running cluster, inspect or verify a file, restore a file
     /// into the data directories of a new cluster.
     #[command(subcommand)]
@@ -90,6 +96,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Status(at) => admin::status(&at, &mut out, &mut std::io::stderr())?,
         Command::Member(cmd) => admin::member(&cmd, &mut out, &mut std::io::stderr())?,
         Command::Leader(cmd) => admin::leader(&cmd, &mut out, &mut std::io::stderr())?,
+        Command::Bench(args) => bench::run_command(&args, &mut out, &mut std::io::stderr())?,
         Command::Snapshot(cmd) => snapshot::run(&cmd, &mut out, &mut std::io::stderr())?,
     };
     out.flush()?;
