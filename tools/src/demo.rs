@@ -14,10 +14,12 @@
 //! With `--endpoints` the cluster is not the demo's: nothing is killed, and the story runs on
 //! a realm of its own (numbered from the clock) so it can be run again on the same cluster.
 //!
-//! Not yet: the events friends would receive (`Client::watch` arrives with the watch stream);
-//! the demo shows what their friend lists say instead.
+//! Each gateway watches the events that name it (`Client::watch`, `demo/watcher.rs`) from
+//! the end of chapter 1 on: the friends' online events, the COD payment mail after the kill,
+//! and at the end each stream's count, its indexes only ever going up across the failover.
 
 mod procs;
+mod watcher;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,12 +28,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context as _};
 use tavern_gateway::prelude::*;
 use tavern_statemachine::arena::{CreateTeam, Emblem, MatchResult};
+use tavern_statemachine::mail::MailEvent;
 use tavern_statemachine::mail::{MailItem, MailResponse, MailSender, SendMail};
-use tavern_statemachine::presence::Login;
+use tavern_statemachine::presence::{Login, PresenceEvent};
 use tavern_statemachine::realm::Realm;
+use tavern_statemachine::Event;
 use tavern_statemachine::{AccountId, CharacterId, RealmId, Team};
 
 use procs::Procs;
+use watcher::Watcher;
 
 /// Exit code of a story that could not be told to the end.
 pub const EXIT_FAILED: u8 = 1;
@@ -181,8 +186,29 @@ async fn demo(args: &DemoArgs, out: &mut impl Write) -> anyhow::Result<()> {
     let cast = Cast::on(realm);
 
     world(&client, &cast, &mut t).await?;
+    // Each gateway is a client of its own, watching the events that name it from here on.
+    let from = client
+        .read(tavern_statemachine::Query::Realm(
+            tavern_statemachine::realm::RealmQuery::List,
+        ))
+        .await
+        .context("the index to watch from")?
+        .applied_index
+        + 1;
+    let mut south_endpoints = endpoints.clone();
+    south_endpoints.reverse();
+    let north_client = Client::connect(&endpoints, client_options()).context("gw-north")?;
+    let south_client = Client::connect(&south_endpoints, client_options()).context("gw-south")?;
+    let mut watchers = [
+        Watcher::start(&north_client, &cast.north, from),
+        Watcher::start(&south_client, &cast.south, from),
+    ];
+    t.say(format!(
+        "{} and {} watch the events naming them, from log index {from} on",
+        cast.north, cast.south
+    ))?;
     renew(&client, &cast).await?;
-    friends(&client, &cast, &mut t).await?;
+    friends(&client, &cast, &mut t, &mut watchers).await?;
     renew(&client, &cast).await?;
     channel(&client, &cast, &mut t).await?;
     match procs.as_mut() {
@@ -192,12 +218,19 @@ async fn demo(args: &DemoArgs, out: &mut impl Write) -> anyhow::Result<()> {
         }
     }
     renew(&client, &cast).await?;
-    mail(&client, &cast, &mut t).await?;
+    mail(&client, &cast, &mut t, &mut watchers[0]).await?;
     renew(&client, &cast).await?;
     arena(&client, &cast, &mut t).await?;
     renew(&client, &cast).await?;
     reckoning(&client, &cast, &mut t).await?;
-    t.say("\nThe end. (TODO: friends' online events, once the watch stream is in the client.)")?;
+    for w in &watchers {
+        let (events, last) = w.summary()?;
+        t.say(format!(
+            "{}'s stream: {events} events in log order up to index {last}, across the kill, none twice",
+            w.gateway
+        ))?;
+    }
+    t.say("\nThe end.")?;
     drop(procs);
     Ok(())
 }
@@ -277,7 +310,12 @@ async fn world<W: Write>(api: &Client, c: &Cast, t: &mut Teller<'_, W>) -> anyho
     Ok(())
 }
 
-async fn friends<W: Write>(api: &Client, c: &Cast, t: &mut Teller<'_, W>) -> anyhow::Result<()> {
+async fn friends<W: Write>(
+    api: &Client,
+    c: &Cast,
+    t: &mut Teller<'_, W>,
+    streams: &mut [Watcher; 2],
+) -> anyhow::Result<()> {
     t.chapter("2. Friends")?;
     let (result, jaina) = api
         .add_friend(c.arthas, "Jaina".into(), "Dalaran".into())
@@ -315,6 +353,28 @@ async fn friends<W: Write>(api: &Client, c: &Cast, t: &mut Teller<'_, W>) -> any
         "when Jaina logs in or out, her gateway's event goes to: {}",
         names.join(", ")
     ))?;
+    // Each relogs; the other's gateway receives the online event, naming whom to tell.
+    let [north, south] = streams;
+    for (who, id, gateway, friend, friend_gateway, watcher) in [
+        ("Jaina", c.jaina, &c.south, c.arthas, &c.north, north),
+        ("Arthas", c.arthas, &c.north, c.jaina, &c.south, south),
+    ] {
+        api.logout(id, gateway.clone()).await.context("a logout")?;
+        api.login(c.login(id, gateway)).await.context("a login")?;
+        t.say(format!("{who} logs out and in again through {gateway}"))?;
+        let (index, event) = watcher
+            .expect(&format!("{who}'s online event"), |e| {
+                matches!(e, Event::Presence(PresenceEvent::Online { presence, notify })
+                    if presence.id == id
+                        && notify.iter().any(|n| n.id == friend && &n.gateway == friend_gateway))
+            })
+            .await?;
+        t.say(format!(
+            "  {friend_gateway} receives (index {index}): {} -> it tells {}",
+            crate::describe::describe(&event),
+            c.name_of(friend)
+        ))?;
+    }
     Ok(())
 }
 
@@ -427,7 +487,12 @@ fn frostmourne(guid: u32) -> MailItem {
     }
 }
 
-async fn mail<W: Write>(api: &Client, c: &Cast, t: &mut Teller<'_, W>) -> anyhow::Result<()> {
+async fn mail<W: Write>(
+    api: &Client,
+    c: &Cast,
+    t: &mut Teller<'_, W>,
+    north: &mut Watcher,
+) -> anyhow::Result<()> {
     t.chapter("4. Mail: an item with cash on delivery")?;
     let sent = api
         .send_mail(SendMail {
@@ -468,6 +533,19 @@ async fn mail<W: Write>(api: &Client, c: &Cast, t: &mut Teller<'_, W>) -> anyhow
         "Falric takes it and pays {} gold; the payment goes to Arthas as mail {payment}",
         cod_paid / 10_000
     ))?;
+    if let Some(payment) = cod_payment_mail {
+        let (index, event) = north
+            .expect("the payment mail's event", |e| {
+                matches!(e, Event::Mail(MailEvent::Incoming { receiver, mail, .. })
+                    if *receiver == c.arthas && *mail == payment)
+            })
+            .await?;
+        t.say(format!(
+            "  {} receives (index {index}, after the kill; a stream on a dead node resumes on another): {}",
+            north.gateway,
+            crate::describe::describe(&event)
+        ))?;
+    }
     let again = refused(
         api.take_mail_item(c.falric, mail, 90_001).await,
         "a second take",

@@ -21,6 +21,12 @@ fn the_demo_tells_its_story_through_a_leader_kill() {
     );
     for line in [
         "Arthas adds Jaina: AddedOnline",
+        "Jaina (1:2) online via gw-south-1 in zone 4395, 1 friend(s) told -> it tells Arthas",
+        "Arthas (1:1) online via gw-north-1 in zone 4395, 1 friend(s) told -> it tells Jaina",
+        "gw-north-1 receives (index",
+        "mail 2 for 1:1, told through gw-north-1",
+        "gw-north-1's stream: ",
+        "across the kill, none twice",
         "Uther speaks: refused, channel: Muted",
         "SIGKILL: the leader",
         "written on the new leader",
