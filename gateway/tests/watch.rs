@@ -220,7 +220,8 @@ async fn a_watcher_on_a_follower_sees_every_event_once_across_a_leader_stop_and_
     names.sort();
     names.dedup();
     assert_eq!(names.len(), all, "no event seen twice");
-    assert!(acked.len() >= 25, "the story wrote enough: {}", acked.len());
+    // Ten after the leader stop and ten after the reconnect, at least.
+    assert!(acked.len() >= 20, "the story wrote enough: {}", acked.len());
     drop(stream);
     cluster.stop_all().await;
 }

@@ -81,7 +81,26 @@ impl Cluster {
             .expect("valid config");
         (self.tune)(&mut config);
         let limits = ServiceLimits::from(&config);
-        let node = TavernNode::start(config, raft).await.expect("node starts");
+        // A node stopped a moment ago may still hold its store's lock until the last task of
+        // its watch streams has dropped its handle: retry for a short while.
+        let mut listener = Some(raft);
+        let mut tries = 0;
+        let node = loop {
+            let raft = match listener.take() {
+                Some(l) => l,
+                None => TcpListener::bind(&self.peers[&id].raft_addr)
+                    .await
+                    .expect("rebind raft"),
+            };
+            match TavernNode::start(config.clone(), raft).await {
+                Ok(node) => break node,
+                Err(e) if e.to_string().contains("lock") && tries < 100 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("node starts: {e}"),
+            }
+        };
         let (stop_server, stopped) = oneshot::channel::<()>();
         let routes = service::routes(Arc::new(node.clone()), limits);
         let server = tokio::spawn(service::serve(client, routes, async {
