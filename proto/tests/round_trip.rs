@@ -1603,6 +1603,7 @@ fn channel_and_mail_mismatches_are_refused() {
 fn admin_status_and_digest_round_trip_and_refuse_what_no_node_sends() {
     use tavern_proto::convert::{
         Alarm, AlarmKind, ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest,
+        TableSize,
     };
     let member = |id: u64| ClusterMember {
         id,
@@ -1647,6 +1648,22 @@ fn admin_status_and_digest_round_trip_and_refuse_what_no_node_sends() {
         ],
         state_bytes: 2000,
         disk_free_bytes: Some(10),
+        tables: vec![
+            TableSize {
+                tag: 0x12,
+                name: "ACCOUNT_BY_USERNAME".into(),
+                entity: None,
+                records: 3,
+                bytes: 500,
+            },
+            TableSize {
+                tag: 0x50,
+                name: "MAIL".into(),
+                entity: Some("mails".into()),
+                records: 7,
+                bytes: 1500,
+            },
+        ],
     };
     let back = NodeStatus::try_from(wire(&pb::StatusResponse::from(status.clone())));
     assert_eq!(back, Ok(status.clone()));
@@ -1660,11 +1677,17 @@ fn admin_status_and_digest_round_trip_and_refuse_what_no_node_sends() {
     assert_eq!(back, Ok(digest));
     assert_eq!(digest.hex(), "07".repeat(32));
 
-    let mut no_role = pb::StatusResponse::from(status);
+    let mut no_role = pb::StatusResponse::from(status.clone());
     no_role.role = pb::NodeRole::Unspecified.into();
     assert_eq!(
         NodeStatus::try_from(no_role).map_err(|e| e.to_string()),
         Err("invalid argument: status.role is 0, not a node role".into())
+    );
+    let mut wide_tag = pb::StatusResponse::from(status);
+    wide_tag.tables[1].tag = 256;
+    assert_eq!(
+        NodeStatus::try_from(wide_tag).map_err(|e| e.to_string()),
+        Err("invalid argument: table.tag is 256, a table tag is 0..=255".into())
     );
     let short = pb::StateDigestResponse {
         sha256: vec![1; 31],

@@ -7,8 +7,8 @@
 //!  snapshot build  ─ seconds, bytes                    ─┼─▶ global recorder ─▶ /metrics of node N:
 //!  domain RPCs     ─ seconds by rpc and gRPC code      ─┤     the series labelled node="N"
 //!  leader watch    ─ leader changes                    ─┤
-//!  /metrics itself ─ term, log, committed, applied, follower lag, role, state bytes, disk
-//!                    free, space alarms (from `Admin::status`)
+//!  /metrics itself ─ term, log, committed, applied, follower lag, role, state bytes (total,
+//!                    per table, entities), disk free, space alarms (from `Admin::status`)
 //! ```
 //!
 //! Every series carries a `node` label: `tavern dev` and the tests run several nodes in one
@@ -62,6 +62,15 @@ pub const MEMBERS: &str = "tavern_members";
 pub const HALTED: &str = "tavern_halted";
 /// Gauge: the state's logical size, every key and value, in bytes (what `state_bytes_max` bounds).
 pub const STATE_BYTES: &str = "tavern_state_bytes";
+/// Gauge by `table` (`MAIL`, `CHARACTER_BY_NAME`, ...: `keys::TABLES`, every table of the key
+/// layout, zeros included): the keys and values of that table, in bytes. They add up to
+/// [`STATE_BYTES`]; kept exactly by apply.
+pub const STATE_TABLE_BYTES: &str = "tavern_state_table_bytes";
+/// Gauge by `table`: the records that table holds.
+pub const STATE_TABLE_RECORDS: &str = "tavern_state_table_records";
+/// Gauge by `entity` (`mails`, `characters`, ...): the records of each table that holds one
+/// record per entity, i.e. how many of those entities the state holds.
+pub const STATE_ENTITIES: &str = "tavern_state_entities";
 /// Gauge: free space of the data directory's filesystem at the last check, in bytes.
 pub const DISK_FREE_BYTES: &str = "tavern_disk_free_bytes";
 /// Gauge by `kind` (quota, disk): 1 while that space alarm is active, else 0.
@@ -149,6 +158,21 @@ fn describe() {
         STATE_BYTES,
         Unit::Bytes,
         "the state's logical size: every key and value"
+    );
+    describe_gauge!(
+        STATE_TABLE_BYTES,
+        Unit::Bytes,
+        "the keys and values of one table of the state (they add up to tavern_state_bytes)"
+    );
+    describe_gauge!(
+        STATE_TABLE_RECORDS,
+        Unit::Count,
+        "the records one table of the state holds"
+    );
+    describe_gauge!(
+        STATE_ENTITIES,
+        Unit::Count,
+        "how many of one kind of entity the state holds (the records of its table)"
     );
     describe_gauge!(
         DISK_FREE_BYTES,
@@ -287,6 +311,15 @@ pub fn observe_status(s: &tavern_proto::convert::NodeStatus) {
     }
     for (role, n) in [("voter", s.voters.len()), ("learner", s.learners.len())] {
         metrics::gauge!(MEMBERS, "node" => node.clone(), "role" => role).set(n as f64);
+    }
+    for t in &s.tables {
+        let table = [("node", node.clone()), ("table", t.name.clone())];
+        metrics::gauge!(STATE_TABLE_BYTES, &table).set(t.bytes as f64);
+        metrics::gauge!(STATE_TABLE_RECORDS, &table).set(t.records as f64);
+        if let Some(entity) = &t.entity {
+            metrics::gauge!(STATE_ENTITIES, "node" => node.clone(), "entity" => entity.clone())
+                .set(t.records as f64);
+        }
     }
     let last = s.last_log_index.map_or(0, |i| i + 1);
     for f in &s.followers {

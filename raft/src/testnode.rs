@@ -205,6 +205,7 @@ impl Admin for TestNode {
             alarms: Vec::new(),
             state_bytes: state.view.bytes(),
             disk_free_bytes: None,
+            tables: crate::store::table_sizes::sizes(&state.view.table_counts()),
         })
     }
 

@@ -14,6 +14,7 @@ use crate::entry::Entry;
 use crate::error::{Error, Fatal};
 use crate::event::Event;
 use crate::session::{self, Begin};
+use crate::sizes::TableDeltas;
 use crate::txn::Txn;
 use crate::view::{Mutation, View};
 
@@ -30,6 +31,9 @@ pub struct Applied {
     /// (negative when they free more than they add): the node sums it as the state's logical
     /// size, for the quota alarm. 0 when there are no mutations.
     pub size_delta: i64,
+    /// `size_delta` split by table, with the records each table gains or loses: the node sums
+    /// them as the state's size per table (`/metrics`, status). Empty when nothing changes.
+    pub tables: TableDeltas,
 }
 
 fn fatal(e: Error) -> Fatal {
@@ -50,6 +54,7 @@ pub fn apply(view: &dyn View, entry: &Entry) -> Result<Applied, Fatal> {
                 response,
                 events: Vec::new(),
                 size_delta: 0,
+                tables: TableDeltas::new(),
             })
         }
         Ok(Begin::Fresh(previous)) => previous,
@@ -60,6 +65,7 @@ pub fn apply(view: &dyn View, entry: &Entry) -> Result<Applied, Fatal> {
                 response: Err(e),
                 events: Vec::new(),
                 size_delta: 0,
+                tables: TableDeltas::new(),
             })
         }
     };
@@ -84,7 +90,7 @@ fn finish(
         Err(_) => Txn::new(view, entry.time_ms).map_err(fatal)?,
     };
     after(&mut txn, &response).map_err(fatal)?;
-    let size_delta = txn.size_delta().map_err(fatal)?;
+    let (size_delta, tables) = txn.size_deltas().map_err(fatal)?;
     let (mutations, events) = txn.finish();
     let events = if response.is_ok() { events } else { Vec::new() };
     Ok(Applied {
@@ -92,6 +98,7 @@ fn finish(
         response,
         events,
         size_delta,
+        tables,
     })
 }
 

@@ -32,6 +32,7 @@ pub mod presence;
 pub mod query;
 pub mod realm;
 pub mod session;
+pub mod sizes;
 pub mod social;
 pub mod testkit;
 pub mod txn;

@@ -17,6 +17,7 @@ use crate::codec::Record;
 use crate::config::ClusterConfig;
 use crate::error::Error;
 use crate::event::Event;
+use crate::sizes::TableDeltas;
 use crate::view::{Mutation, Pairs, View};
 
 /// How many base pairs a merged scan pulls from the view at a time.
@@ -185,14 +186,23 @@ impl<'a> Txn<'a> {
     /// absent). Exact and deterministic, like the writes themselves: the node keeps the sum as
     /// the state's logical size (quota alarm). Reads the view once per written key.
     pub fn size_delta(&self) -> Result<i64, Error> {
+        Ok(self.size_deltas()?.0)
+    }
+
+    /// [`Txn::size_delta`] and, from the same reads, its split by table
+    /// ([`crate::sizes`]): per tag, the records added minus deleted and the bytes. The
+    /// per-table bytes add up to the total.
+    pub fn size_deltas(&self) -> Result<(i64, TableDeltas), Error> {
         let mut delta: i64 = 0;
+        let mut tables = TableDeltas::new();
         for (key, new) in &self.writes {
             let old = self.view.get(key)?;
             delta = delta
                 .saturating_add(record_bytes(key, new.as_deref()))
                 .saturating_sub(record_bytes(key, old.as_deref()));
+            tables.record(key, old.as_deref(), new.as_deref());
         }
-        Ok(delta)
+        Ok((delta, tables))
     }
 
     /// The mutations (sorted by key) and events of this transaction.
@@ -264,10 +274,16 @@ mod tests {
             // The size delta is what the state's key + value bytes grow by.
             let before = view.bytes();
             let delta = txn.size_delta().unwrap();
+            // Split by table, it turns the counts of the state before into those after.
+            let mut tables = view.table_counts();
+            let (total, deltas) = txn.size_deltas().unwrap();
+            prop_assert_eq!(total, delta);
+            tables.apply(&deltas);
             // And the mutations turn the view into the model.
             let (mutations, _) = txn.finish();
             view.write(&mutations);
             prop_assert_eq!(i64::try_from(view.bytes()).unwrap() - i64::try_from(before).unwrap(), delta);
+            prop_assert_eq!(tables, view.table_counts());
             prop_assert_eq!(view.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>(), model);
         }
     }

@@ -88,6 +88,15 @@ impl MemView {
             .sum()
     }
 
+    /// Records and bytes per table, counted from every pair (what the node keeps by apply).
+    pub fn table_counts(&self) -> crate::sizes::TableCounts {
+        let mut counts = crate::sizes::TableCounts::new();
+        for (k, v) in &self.map {
+            counts.add_record(k, v);
+        }
+        counts
+    }
+
     /// Every stored pair in key order; two states are equal when these are.
     pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Vec<u8>)> {
         self.map.iter()

@@ -9,6 +9,7 @@ use tavern_statemachine::character::CharacterCommand;
 use tavern_statemachine::mail::{MailCommand, MailItem, MailSender, SendMail};
 use tavern_statemachine::presence::{Login, PresenceCommand, PresenceUpdate};
 use tavern_statemachine::session::SessionCommand;
+use tavern_statemachine::sizes::TableCounts;
 use tavern_statemachine::social::SocialCommand;
 use tavern_statemachine::testkit::{name_of, Sim, HUMAN, ORC};
 use tavern_statemachine::{apply, CharacterId, Command, MemView, RequestId, View};
@@ -444,6 +445,7 @@ proptest! {
         // (what the node keeps as the state's size for the quota).
         let (mut a, mut b) = (MemView::new(), MemView::new());
         let mut size: i64 = 0;
+        let mut tables = TableCounts::new();
         for entry in &sim.log {
             let ra = apply(&a, entry).expect("not fatal");
             let rb = apply(&b, entry).expect("not fatal");
@@ -452,6 +454,9 @@ proptest! {
             b.write(&rb.mutations);
             size += ra.size_delta;
             prop_assert_eq!(size, i64::try_from(a.bytes()).expect("small"), "after {:?}", entry.command);
+            // The same per table, with each table's records (what /metrics shows per entity).
+            tables.apply(&ra.tables);
+            prop_assert_eq!(&tables, &a.table_counts(), "after {:?}", entry.command);
         }
         prop_assert_eq!(&a, &sim.state);
         prop_assert_eq!(a.digest(), b.digest());

@@ -237,6 +237,14 @@ pub fn status(
         .disk_free_bytes
         .map_or("not checked".to_string(), |b| format!("{b} bytes free"));
     writeln!(out, "space: state {} bytes, disk {disk}", s.state_bytes)?;
+    let entities: Vec<String> = s
+        .entities()
+        .into_iter()
+        .map(|(entity, n)| format!("{entity} {n}"))
+        .collect();
+    if !entities.is_empty() {
+        writeln!(out, "entities: {}", entities.join(", "))?;
+    }
     for a in &s.alarms {
         writeln!(out, "ALARM {}: {}", a.kind, a.detail)?;
     }

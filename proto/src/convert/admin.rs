@@ -73,6 +73,62 @@ pub struct NodeStatus {
     pub state_bytes: u64,
     /// Free space of the data directory's filesystem at the last check, in bytes.
     pub disk_free_bytes: Option<u64>,
+    /// The state per table, in tag order (their bytes add up to `state_bytes`).
+    pub tables: Vec<TableSize>,
+}
+
+impl NodeStatus {
+    /// The entities the state holds, in tag order, the kinds with none left out: each table of
+    /// one record per entity as (entity, records). What the status shows in one line.
+    pub fn entities(&self) -> Vec<(&str, u64)> {
+        self.tables
+            .iter()
+            .filter(|t| t.records > 0)
+            .filter_map(|t| Some((t.entity.as_deref()?, t.records)))
+            .collect()
+    }
+}
+
+/// One table of a node's state: its records and their bytes (keys + values), kept exactly by
+/// apply. See `TableSize` in `admin.proto`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSize {
+    pub tag: u8,
+    /// The name in the key layout (`keys::TABLES`), or `0x..` for an unknown tag.
+    pub name: String,
+    /// What one record is, for a table of one record per entity ("mails").
+    pub entity: Option<String>,
+    pub records: u64,
+    pub bytes: u64,
+}
+
+impl From<TableSize> for pb::TableSize {
+    fn from(t: TableSize) -> Self {
+        pb::TableSize {
+            tag: u32::from(t.tag),
+            name: t.name,
+            entity: t.entity,
+            records: t.records,
+            bytes: t.bytes,
+        }
+    }
+}
+
+impl TryFrom<pb::TableSize> for TableSize {
+    type Error = ConvertError;
+
+    fn try_from(t: pb::TableSize) -> Result<Self, ConvertError> {
+        let tag = u8::try_from(t.tag).map_err(|_| {
+            ConvertError::new("table.tag", format!("is {}, a table tag is 0..=255", t.tag))
+        })?;
+        Ok(TableSize {
+            tag,
+            name: t.name,
+            entity: t.entity,
+            records: t.records,
+            bytes: t.bytes,
+        })
+    }
 }
 
 /// Which space alarm (`node/alarms.rs` in tavern-raft says when each is raised).
@@ -256,6 +312,7 @@ impl From<NodeStatus> for pb::StatusResponse {
                 .collect(),
             state_bytes: s.state_bytes,
             disk_free_bytes: s.disk_free_bytes,
+            tables: s.tables.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -288,6 +345,11 @@ impl TryFrom<pb::StatusResponse> for NodeStatus {
                 .collect::<Result<_, _>>()?,
             state_bytes: s.state_bytes,
             disk_free_bytes: s.disk_free_bytes,
+            tables: s
+                .tables
+                .into_iter()
+                .map(TableSize::try_from)
+                .collect::<Result<_, _>>()?,
         })
     }
 }

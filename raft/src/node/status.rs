@@ -58,6 +58,7 @@ impl Admin for TavernNode {
             .unwrap_or_default();
         let reader = &self.inner.reader;
         let applied_index = *reader.applied().borrow();
+        let (state_bytes, tables) = reader.sizes();
         Ok(NodeStatus {
             node_id: self.inner.id,
             cluster_id: self.inner.config.cluster_id.clone(),
@@ -79,8 +80,9 @@ impl Admin for TavernNode {
             followers,
             halted: reader.halted(),
             alarms: self.alarms(),
-            state_bytes: reader.state_bytes(),
+            state_bytes,
             disk_free_bytes: self.inner.alarms.disk_free(),
+            tables,
         })
     }
 

@@ -97,6 +97,7 @@ fn node_section(h: &mut String, s: &NodeStatus) {
         ("snapshot index", idx(s.snapshot_index)),
         ("purged index", idx(s.purged_index)),
         ("state bytes", s.state_bytes.to_string()),
+        ("entities", entities(s)),
         (
             "disk free bytes",
             s.disk_free_bytes.map_or("-".to_string(), |b| b.to_string()),
@@ -150,6 +151,20 @@ fn node_section(h: &mut String, s: &NodeStatus) {
         );
     }
     let _ = writeln!(h, "</table>");
+}
+
+/// "accounts 5, mails 3": the entities the state holds, on one line ("-": none).
+fn entities(s: &NodeStatus) -> String {
+    let list: Vec<String> = s
+        .entities()
+        .into_iter()
+        .map(|(entity, n)| format!("{entity} {n}"))
+        .collect();
+    if list.is_empty() {
+        "-".into()
+    } else {
+        list.join(", ")
+    }
 }
 
 fn role(r: NodeRole) -> &'static str {

@@ -13,6 +13,8 @@
 //!                  window (`events`); sm_meta "events_from" is its first index
 //!                  "state_bytes"   -> [META_FORMAT_VERSION][postcard(u64)]: keys + values of
 //!                                     the live state (written with every apply batch)
+//!                  "table_sizes"   -> [META_FORMAT_VERSION][postcard(TableCounts)]: the same
+//!                                     per table tag, with records (`table_sizes`)
 //!     state.<gen>  state machine key -> record (the `keys`/`codec` layout of tavern-statemachine),
 //!                  and the highest node id ever a member (`node_ids`, a key of tavern-raft's own)
 //!  <data_dir>/snapshots/current.tsnap   the last snapshot (see `snapshot`)
@@ -46,6 +48,7 @@ mod size_tests;
 mod sm_snapshot;
 pub mod snapshot;
 mod state;
+pub mod table_sizes;
 #[cfg(test)]
 mod tests;
 mod view;

@@ -1,17 +1,20 @@
-//! The state's logical size (`StateReader::state_bytes`): kept by apply, carried across a
-//! restart, counted once for a store from before it was kept, set by a snapshot install, and
-//! the dry run a node under a space alarm uses.
+//! The state's logical size (`StateReader::state_bytes`) and its split per table with records
+//! (`StateReader::table_sizes`): kept by apply, carried across a restart, counted once for a
+//! store from before they were kept, set by a snapshot install, always equal to a full scan;
+//! and the dry run a node under a space alarm uses.
 
 use futures_util::stream;
 use openraft::storage::{RaftSnapshotBuilder, RaftStateMachine};
 use openraft::vote::RaftLeaderId;
 use openraft::EntryPayload;
+use tavern_proto::convert::TableSize;
 use tavern_statemachine::account::AccountCommand;
 use tavern_statemachine::character::CharacterCommand;
 use tavern_statemachine::realm::{Realm, RealmCommand};
+use tavern_statemachine::sizes::TableCounts;
 use tavern_statemachine::{CharacterId, Command, Entry};
 
-use super::{cf, open, StateMachine, CF_SM_META};
+use super::{cf, open, table_sizes, StateMachine, CF_SM_META};
 use crate::identity::Identity;
 use crate::types::{LogEntry, LogId, Membership, Proposal};
 
@@ -51,6 +54,35 @@ fn scanned(sm: &StateMachine) -> u64 {
             (k.len() + v.len()) as u64
         })
         .sum()
+}
+
+/// The per-table figures the store keeps equal a count of every record of the live state, and
+/// their bytes add up to the kept total. Returns the kept figures.
+fn assert_sizes_match_a_scan(sm: &StateMachine) -> Vec<TableSize> {
+    let db = &sm.shared.db;
+    let state = cf(db, &sm.shared.state_cf_name()).expect("state cf");
+    let mut counted = TableCounts::new();
+    for item in db.iterator_cf(&state, rocksdb::IteratorMode::Start) {
+        let (k, v) = item.expect("read");
+        counted.add_record(&k, &v);
+    }
+    let (total, kept) = sm.reader().sizes();
+    assert_eq!(
+        kept,
+        table_sizes::sizes(&counted),
+        "kept per table = a scan"
+    );
+    assert_eq!(kept.iter().map(|t| t.bytes).sum::<u64>(), total);
+    assert_eq!(total, sm.reader().state_bytes());
+    kept
+}
+
+/// The records of the table holding the entity `what` ("characters").
+fn entities(tables: &[TableSize], what: &str) -> u64 {
+    tables
+        .iter()
+        .find(|t| t.entity.as_deref() == Some(what))
+        .map_or(0, |t| t.records)
 }
 
 fn create(low: u32, name: &str) -> CharacterCommand {
@@ -116,6 +148,9 @@ async fn apply_keeps_the_state_size_exact_across_batches_deletes_and_restarts() 
     let grown = sm.reader().state_bytes();
     assert!(grown > 0);
     assert_eq!(grown, scanned(&sm), "apply counts every key and value");
+    let tables = assert_sizes_match_a_scan(&sm);
+    assert_eq!(entities(&tables, "characters"), 5);
+    assert_eq!(entities(&tables, "accounts"), 1);
 
     // --- A delete (with its cascade) in a batch of its own shrinks it by what it freed.
     apply(
@@ -131,20 +166,28 @@ async fn apply_keeps_the_state_size_exact_across_batches_deletes_and_restarts() 
     let shrunk = sm.reader().state_bytes();
     assert!(shrunk < grown, "{shrunk} < {grown}");
     assert_eq!(shrunk, scanned(&sm));
+    let tables = assert_sizes_match_a_scan(&sm);
+    assert_eq!(
+        entities(&tables, "characters"),
+        4,
+        "the delete took one record"
+    );
 
     // --- A restart reads it back; a store from before it was kept counts it once.
     drop((log, sm));
-    let (log, sm) = open(dir.path(), &me()).expect("reopen");
+    let (mut log, mut sm) = open(dir.path(), &me()).expect("reopen");
     assert_eq!(sm.reader().state_bytes(), shrunk);
-    let meta = cf(&sm.shared.db, CF_SM_META).expect("meta");
-    sm.shared
-        .db
-        .delete_cf(&meta, super::state::KEY_STATE_BYTES)
-        .expect("delete");
-    drop(meta);
-    drop((log, sm));
-    let (_log, sm) = open(dir.path(), &me()).expect("reopen");
-    assert_eq!(sm.reader().state_bytes(), shrunk, "counted by a scan");
+    assert_eq!(assert_sizes_match_a_scan(&sm), tables, "read back");
+    // A store from before the total was kept, or before the tables were.
+    for key in [super::state::KEY_STATE_BYTES, table_sizes::KEY_TABLE_SIZES] {
+        let meta = cf(&sm.shared.db, CF_SM_META).expect("meta");
+        sm.shared.db.delete_cf(&meta, key).expect("delete");
+        drop(meta);
+        drop((log, sm));
+        (log, sm) = open(dir.path(), &me()).expect("reopen");
+        assert_eq!(sm.reader().state_bytes(), shrunk, "counted by a scan");
+        assert_eq!(assert_sizes_match_a_scan(&sm), tables, "counted by a scan");
+    }
 }
 
 #[tokio::test]
@@ -172,6 +215,13 @@ async fn a_snapshot_install_sets_the_state_size_and_a_dry_run_writes_nothing() {
         leader.reader().state_bytes()
     );
     assert_eq!(follower.reader().state_bytes(), scanned(&follower));
+    let tables = assert_sizes_match_a_scan(&follower);
+    assert_eq!(tables, leader.reader().table_sizes());
+    assert_eq!(
+        entities(&tables, "characters"),
+        4,
+        "the leader's, not its own one"
+    );
 
     // --- A dry run tells what a write would add or free, and changes nothing.
     let reader = leader.reader();

@@ -4,7 +4,9 @@
 //!  build:   RocksDB snapshot ──stream──▶ building-N.tsnap ──fsync, rename──▶ current.tsnap
 //!  install: file ──stream──▶ new column family state.<gen+1> (batches ≤ INSTALL_BATCH_BYTES_MAX)
 //!           checksum ok? ──▶ the file becomes current.tsnap
-//!           ──▶ one synced WriteBatch: state_cf = state.<gen+1>, last_applied, membership
+//!           (counting records and bytes per table on the way: `table_sizes`)
+//!           ──▶ one synced WriteBatch: state_cf = state.<gen+1>, last_applied, membership,
+//!               state_bytes, table_sizes
 //!           ──▶ drop state.<gen>
 //! ```
 //! A crash before the switch leaves the old generation live (the new one is dropped at the
@@ -20,9 +22,11 @@ use std::sync::Arc;
 
 use openraft::storage::{RaftSnapshotBuilder, Snapshot};
 use rocksdb::{IteratorMode, Options, WriteBatch, WriteOptions};
+use tavern_statemachine::sizes::TableCounts;
 
 use super::snapshot::{self as file, SnapshotFile, SnapshotReader, SnapshotWriter};
 use super::state::{Shared, KEY_LAST_APPLIED, KEY_MEMBERSHIP, KEY_STATE_BYTES};
+use super::table_sizes::KEY_TABLE_SIZES;
 use super::{
     cf, encode_meta, state_cf_generation, state_cf_name, StoreError, CF_SM_META, KEY_STATE_CF,
 };
@@ -207,7 +211,7 @@ pub(super) fn install(
     db.create_cf(&new, &Options::default())?;
 
     let loaded = load(shared, &new, meta, &mut snapshot);
-    let (records, state_bytes) = match loaded {
+    let (records, tables) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
             db.drop_cf(&new)?;
@@ -243,12 +247,14 @@ pub(super) fn install(
     let events_from = meta.last_log_id.as_ref().map_or(0, |l| l.index() + 1);
     let events_cf = cf(db, super::events::CF_EVENTS)?;
     super::events::reset_in_batch(&mut wb, &events_cf, &meta_cf, events_from);
+    let state_bytes = tables.bytes();
     wb.put_cf(&meta_cf, KEY_STATE_BYTES, encode_meta(&state_bytes));
+    wb.put_cf(&meta_cf, KEY_TABLE_SIZES, encode_meta(&tables));
     let mut opts = WriteOptions::default();
     opts.set_sync(true);
     db.write_opt(wb, &opts)?;
     *guard = new.clone();
-    shared.state_bytes.store(state_bytes, Ordering::Release);
+    super::table_sizes::publish(shared, state_bytes, tables);
     drop(guard);
     shared
         .events_from
@@ -262,13 +268,14 @@ pub(super) fn install(
 }
 
 /// Streams the records of `snapshot` into column family `into`, checking the file as it goes;
-/// returns how many records and their bytes (keys + values: the state's logical size).
+/// returns how many records, and their records and bytes (keys + values) per table, counted in
+/// the same pass: the state's logical size.
 fn load(
     shared: &Shared,
     into: &str,
     meta: &SnapshotMeta,
     snapshot: &mut SnapshotFile,
-) -> Result<(u64, u64), StoreError> {
+) -> Result<(u64, TableCounts), StoreError> {
     let db = &shared.db;
     let target = cf(db, into)?;
     snapshot.file.rewind()?;
@@ -283,10 +290,10 @@ fn load(
             ),
         });
     }
-    let (mut records, mut bytes) = (0u64, 0u64);
+    let (mut records, mut tables) = (0u64, TableCounts::new());
     let mut wb = WriteBatch::default();
     while let Some((k, v)) = reader.next_record()? {
-        bytes = bytes.saturating_add((k.len() + v.len()) as u64);
+        tables.add_record(&k, &v);
         wb.put_cf(&target, k, v);
         records += 1;
         if wb.size_in_bytes() >= INSTALL_BATCH_BYTES_MAX {
@@ -294,7 +301,7 @@ fn load(
         }
     }
     db.write(wb)?;
-    Ok((records, bytes))
+    Ok((records, tables))
 }
 
 /// A digest of the live state (FNV-1a 64 over length-prefixed keys and values, the same as

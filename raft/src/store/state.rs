@@ -26,12 +26,15 @@ use futures_util::{Stream, TryStreamExt};
 use openraft::storage::{EntryResponder, RaftStateMachine};
 use openraft::{EntryPayload, OptionalSend};
 use rocksdb::WriteBatch;
+use tavern_proto::convert::TableSize;
+use tavern_statemachine::sizes::{add_signed, TableCounts, TableDeltas};
 use tavern_statemachine::txn::record_bytes;
 use tavern_statemachine::{Entry, Event, Query, QueryResponse, View as _};
 use tokio::sync::{broadcast, watch};
 
 use super::events;
 use super::sm_snapshot::{self, SnapshotBuilder};
+use super::table_sizes;
 use super::view::{BatchView, Pending, RocksView};
 use super::{cf, decode_meta, encode_meta, Db, SnapshotFile, StoreError, CF_SM_META};
 use crate::types::{
@@ -91,6 +94,9 @@ pub(super) struct Shared {
     /// The state's logical size in bytes (every key + value of the live state column family),
     /// as of the last batch written; the same value as `KEY_STATE_BYTES` on disk.
     pub(super) state_bytes: AtomicU64,
+    /// The same split by table, with the records of each (`KEY_TABLE_SIZES` on disk). Set with
+    /// `state_bytes` under this lock (see `table_sizes::publish`).
+    pub(super) tables: Mutex<TableCounts>,
 }
 
 impl Shared {
@@ -160,7 +166,7 @@ impl StateMachine {
         let meta = cf(&db, CF_SM_META)?;
         let (last, _) = Shared::read_applied_from(|k| db.get_cf(&meta, k))?;
         drop(meta);
-        let state_bytes = open_state_bytes(&db, &state_cf)?;
+        let (state_bytes, tables) = table_sizes::open(&db, &state_cf)?;
         let applied_at_open = last.map(|l| l.index());
         let events_from = events::open_events_from(&db, applied_at_open)?;
         let (applied, _) = watch::channel(applied_at_open);
@@ -182,6 +188,7 @@ impl StateMachine {
             events_reset: watch::channel(0).0,
             halted: Mutex::new(None),
             state_bytes: AtomicU64::new(state_bytes),
+            tables: Mutex::new(tables),
         });
         Ok(StateMachine { shared, hold })
     }
@@ -240,20 +247,22 @@ impl StateMachine {
             self.shared.events_from.load(Ordering::Relaxed),
         );
         // Only apply writes the state (one task), so nothing changes it between load and store.
-        let state_bytes = add_bytes(
+        let state_bytes = add_signed(
             self.shared.state_bytes.load(Ordering::Acquire),
             batch.size_delta,
         );
         wb.put_cf(&meta_cf, KEY_STATE_BYTES, encode_meta(&state_bytes));
+        let mut tables = table_sizes::current(&self.shared);
+        tables.apply(&batch.tables);
+        wb.put_cf(&meta_cf, table_sizes::KEY_TABLE_SIZES, encode_meta(&tables));
         db.write(wb).map_err(io::Error::other)?;
         drop(state);
         if let Some(from) = moved {
             self.shared.events_from.store(from, Ordering::Relaxed);
         }
-        self.shared
-            .state_bytes
-            .store(state_bytes, Ordering::Release);
+        table_sizes::publish(&self.shared, state_bytes, tables);
         batch.size_delta = 0;
+        batch.tables.clear();
         batch.pending_bytes = 0;
         batch.membership = None;
         // Events before the applied index: a watcher that sees the index has its events
@@ -298,10 +307,11 @@ impl StateMachine {
             };
             let old = view.get(&key).map_err(|e| e.0)?;
             let delta = record_bytes(&key, Some(&value)) - record_bytes(&key, old.as_deref());
-            Ok(Some((key, value, delta)))
+            Ok(Some((key, value, old, delta)))
         })?;
-        if let Some((key, value, delta)) = raised {
+        if let Some((key, value, old, delta)) = raised {
             batch.size_delta += delta;
+            batch.tables.record(&key, old.as_deref(), Some(&value));
             batch.pending_bytes += key.len() + value.len();
             batch.pending.insert(key, Some(value));
         }
@@ -335,6 +345,7 @@ impl StateMachine {
             .last_entry_time_ms
             .fetch_max(proposal.0.time_ms, Ordering::Relaxed);
         batch.size_delta += applied.size_delta;
+        batch.tables.merge(&applied.tables);
         for m in applied.mutations {
             match m {
                 tavern_statemachine::Mutation::Put { key, value } => {
@@ -359,36 +370,6 @@ impl StateMachine {
     }
 }
 
-/// `bytes + delta`, never below 0 nor above `u64::MAX`.
-pub(super) fn add_bytes(bytes: u64, delta: i64) -> u64 {
-    if delta >= 0 {
-        bytes.saturating_add(delta.unsigned_abs())
-    } else {
-        bytes.saturating_sub(delta.unsigned_abs())
-    }
-}
-
-/// The state's logical size as stored in `sm_meta`; a store written before it was kept (no
-/// key) is scanned once and the result stored. Blocking: the scan reads every record.
-fn open_state_bytes(db: &Db, state_cf: &str) -> Result<u64, StoreError> {
-    let meta = cf(db, CF_SM_META)?;
-    if let Some(bytes) = db.get_cf(&meta, KEY_STATE_BYTES)? {
-        return decode_meta::<u64>("state bytes", &bytes);
-    }
-    let state = cf(db, state_cf)?;
-    let mut total = 0u64;
-    for item in db.iterator_cf(&state, rocksdb::IteratorMode::Start) {
-        let (k, v) = item?;
-        total = total.saturating_add((k.len() + v.len()) as u64);
-    }
-    tracing::info!(
-        state_bytes = total,
-        "counted the state's size (a store from before it was kept)"
-    );
-    db.put_cf(&meta, KEY_STATE_BYTES, encode_meta(&total))?;
-    Ok(total)
-}
-
 /// The work of one `apply` call not yet written.
 #[derive(Default)]
 struct ApplyBatch {
@@ -396,6 +377,8 @@ struct ApplyBatch {
     pending_bytes: usize,
     /// The sum of the pending entries' size deltas (see `StateReader::state_bytes`).
     size_delta: i64,
+    /// The same per table, with records (see `StateReader::table_sizes`).
+    tables: TableDeltas,
     last_applied: Option<LogId>,
     membership: Option<StoredMembership>,
     events: Vec<AppliedEvents>,
@@ -545,6 +528,20 @@ impl StateReader {
     /// the log): those are watched by the free-disk alarm.
     pub fn state_bytes(&self) -> u64 {
         self.shared.state_bytes.load(Ordering::Acquire)
+    }
+
+    /// The state per table: every table of the key layout (zeros included) and any other tag
+    /// with data, in tag order, with its records and their bytes (keys + values). Kept exactly
+    /// by apply like [`StateReader::state_bytes`], which the bytes add up to; set by a snapshot
+    /// install; `/metrics` and the status show it.
+    pub fn table_sizes(&self) -> Vec<TableSize> {
+        table_sizes::read(&self.shared).1
+    }
+
+    /// [`StateReader::state_bytes`] and [`StateReader::table_sizes`] of the same moment (the
+    /// node's status: the tables always add up to the total).
+    pub fn sizes(&self) -> (u64, Vec<TableSize>) {
+        table_sizes::read(&self.shared)
     }
 
     /// How many bytes `entry` would add to the state if it applied now (negative: it frees
