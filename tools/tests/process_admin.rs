@@ -62,9 +62,12 @@ async fn an_operator_grows_the_cluster_moves_the_leader_and_is_refused_unsafe_ch
     let (ok, out, err) = tavern(&args(&["member", "promote", "-e", &at(leader), "4"]));
     assert!(ok, "{err}");
     assert_eq!(out.matches("  voter    node ").count(), 4, "{out}");
-    let status = harness::poll("node 4 sees four voters", || async {
+    // It has the realm too, among the entities its state holds.
+    let status = harness::poll("node 4 sees four voters and holds the realm", || async {
         let (ok, out, _) = tavern(&args(&["status", "-e", &four_client]));
-        (ok && out.matches("  voter    node ").count() == 4).then_some(out)
+        (ok && out.matches("  voter    node ").count() == 4
+            && out.contains("\nentities: realms 1\n"))
+        .then_some(out)
     })
     .await;
     assert!(

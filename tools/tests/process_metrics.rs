@@ -1,6 +1,6 @@
 //! `/metrics` and the status page of real `tavern serve` processes: the Prometheus text parses
 //! and carries what an operator graphs (term, leader, log/commit/apply, follower lag, fsync,
-//! apply, RPCs by code); the status page, loaded in a real headless browser (Debian's
+//! apply, RPCs by code, the state's size per table and its entities); the status page, loaded in a real headless browser (Debian's
 //! chromium), shows the node's role, its members and refreshes itself.
 
 mod harness;
@@ -55,6 +55,27 @@ fn single(scrape: &Scrape, name: &str) -> f64 {
     }
 }
 
+fn gauge(sample: &Sample) -> f64 {
+    match sample.value {
+        Value::Gauge(v) | Value::Untyped(v) => v,
+        ref other => panic!("{} is not a gauge: {other:?}", sample.metric),
+    }
+}
+
+/// The value of the one sample of gauge `name` whose label `label` is `value`.
+fn labelled(scrape: &Scrape, name: &str, label: &str, value: &str) -> f64 {
+    let found: Vec<&Sample> = samples(scrape, name)
+        .into_iter()
+        .filter(|s| s.labels.get(label) == Some(value))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one sample of {name}{{{label}=\"{value}\"}}: {found:?}"
+    );
+    gauge(found[0])
+}
+
 /// The total count of the histogram `name` over the samples `labels_match` accepts.
 fn histogram_count(scrape: &Scrape, name: &str, labels_match: impl Fn(&Sample) -> bool) -> u64 {
     samples(scrape, name)
@@ -79,13 +100,24 @@ async fn metrics_parse_as_prometheus_text_and_describe_the_node() {
 
     // --- Some writes through the leader, and one refused (an unknown node's answer is an
     //     error code in the metrics too).
-    let mut index = domain::upsert_realm(cluster.channel(leader))
+    domain::upsert_realm(cluster.channel(leader))
         .await
         .expect("realm");
     for id in 1..=5 {
-        index = domain::upsert_account(cluster.channel(leader), id, domain::request(7, id.into()))
+        domain::upsert_account(cluster.channel(leader), id, domain::request(7, id.into()))
             .await
             .expect("account");
+    }
+    // --- A character of account 1 and three mails for it (one record each in MAIL).
+    let mut index = domain::create_character(cluster.channel(leader), 1, 1, "Innkeeper", None)
+        .await
+        .map(|r| domain::index(r.header))
+        .expect("character");
+    const MAILS: u32 = 3;
+    for n in 1..=MAILS {
+        index = domain::send_mail(cluster.channel(leader), 1, &format!("letter {n}"), None)
+            .await
+            .expect("mail");
     }
     let follower = (1..=3).find(|&i| i != leader).expect("a follower");
     let refused = domain::upsert_account(cluster.channel(follower), 99, None).await;
@@ -122,11 +154,45 @@ async fn metrics_parse_as_prometheus_text_and_describe_the_node() {
     assert!(histogram_count(&m, "tavern_log_fsync_seconds", |_| true) > 0);
     assert!(histogram_count(&m, "tavern_log_entries_per_fsync", |_| true) > 0);
     assert!(histogram_count(&m, "tavern_apply_batch_seconds", |_| true) > 0);
-    assert!(single(&m, "tavern_applied_entries_total") >= 6.0);
+    assert!(single(&m, "tavern_applied_entries_total") >= 10.0);
     let ok_upserts = histogram_count(&m, "tavern_rpc_seconds", |s| {
         s.labels.get("rpc") == Some("upsert_account") && s.labels.get("code") == Some("OK")
     });
     assert_eq!(ok_upserts, 5, "five acknowledged upsert_account calls");
+
+    // --- The state per entity and per table: the mails sent, the accounts; the tables' bytes
+    //     are the state's size (one status behind the scrape, so they agree exactly).
+    assert_eq!(
+        labelled(&m, "tavern_state_entities", "entity", "mails"),
+        f64::from(MAILS)
+    );
+    assert_eq!(
+        labelled(&m, "tavern_state_entities", "entity", "accounts"),
+        5.0
+    );
+    assert_eq!(
+        labelled(&m, "tavern_state_entities", "entity", "characters"),
+        1.0
+    );
+    assert_eq!(
+        labelled(&m, "tavern_state_table_records", "table", "MAIL"),
+        f64::from(MAILS)
+    );
+    assert!(labelled(&m, "tavern_state_table_bytes", "table", "MAIL") > 0.0);
+    assert_eq!(
+        labelled(&m, "tavern_state_table_bytes", "table", "ARENA_TEAM"),
+        0.0,
+        "every table, empty ones too"
+    );
+    let table_bytes: f64 = samples(&m, "tavern_state_table_bytes")
+        .iter()
+        .map(|s| gauge(s))
+        .sum();
+    assert_eq!(
+        table_bytes,
+        single(&m, "tavern_state_bytes"),
+        "the tables add up to the state"
+    );
 
     // --- The follower counts its refusal under the gRPC code the client saw.
     let f = scrape(ports[&follower]);
@@ -219,6 +285,10 @@ async fn the_status_page_shows_the_cluster_in_a_real_browser() {
     assert_eq!(member_rows, 3, "three voters: {dom}");
     assert!(dom.contains("(this node)"), "{dom}");
     assert!(dom.contains("<th>log fsyncs</th>"), "{dom}");
+    assert!(
+        dom.contains("<th>entities</th><td>realms 1</td>"),
+        "the state's entities: {dom}"
+    );
     assert!(!dom.contains("<script"), "no script on the page");
 
     // --- A follower's page names the leader.

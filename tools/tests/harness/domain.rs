@@ -1,9 +1,10 @@
 //! The few domain calls the process tests make, over the tonic clients of `tavern-proto`: a
-//! realm, accounts, characters, and reads of them at an index.
+//! realm, accounts, characters, a mail, and reads of them at an index.
 
 use tavern_proto::pb;
 use tavern_proto::pb::account_service_client::AccountServiceClient;
 use tavern_proto::pb::character_service_client::CharacterServiceClient;
+use tavern_proto::pb::mail_service_client::MailServiceClient;
 use tavern_proto::pb::realm_service_client::RealmServiceClient;
 use tonic::transport::Channel;
 
@@ -152,6 +153,30 @@ pub async fn delete_character(
         .delete_character(timed(pb::DeleteCharacterRequest {
             header,
             id: Some(pb::CharacterId { realm: REALM, low }),
+        }))
+        .await?;
+    Ok(index(r.into_inner().header))
+}
+
+/// A mail from a creature (`creature_entry` 3000, no postage) to character `low`; returns the
+/// applied index of the answer.
+pub async fn send_mail(
+    channel: Channel,
+    low: u32,
+    subject: &str,
+    header: Option<pb::RequestHeader>,
+) -> Result<u64, tonic::Status> {
+    let r = MailServiceClient::new(channel)
+        .send_mail(timed(pb::SendMailRequest {
+            header,
+            sender: Some(pb::MailSender {
+                kind: Some(pb::mail_sender::Kind::CreatureEntry(3_000)),
+            }),
+            receiver: Some(pb::CharacterId { realm: REALM, low }),
+            subject: subject.into(),
+            body: "from the innkeeper".into(),
+            stationery: 41, // MAIL_STATIONERY_DEFAULT
+            ..Default::default()
         }))
         .await?;
     Ok(index(r.into_inner().header))
