@@ -268,8 +268,8 @@ pub(super) fn install(
 }
 
 /// Streams the records of `snapshot` into column family `into`, checking the file as it goes;
-/// returns how many records, and their records and bytes (keys + values) per table, counted in
-/// the same pass: the state's logical size.
+/// returns how many records it loaded and, counted in the same pass, the records and bytes
+/// (keys + values) of each table, whose bytes add up to the state's logical size.
 fn load(
     shared: &Shared,
     into: &str,
