@@ -31,6 +31,7 @@ pub mod mail;
 pub mod presence;
 pub mod query;
 pub mod realm;
+pub mod records;
 pub mod session;
 pub mod social;
 pub mod testkit;
