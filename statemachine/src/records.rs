@@ -69,7 +69,7 @@ pub enum Problem {
     },
     #[error("the key has {extra} bytes after its last field; layout `{layout}`")]
     KeyTrailing { extra: usize, layout: String },
-    #[error("the value does not decode: {0}")]
+    #[error("{0}")]
     Value(DecodeError),
     #[error(
         "the value has {len} bytes but the {what} in it re-encodes to {canonical} \
