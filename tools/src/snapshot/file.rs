@@ -26,9 +26,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use tavern_raft::store::digest::Hasher;
+use tavern_raft::store::node_ids;
 use tavern_raft::store::snapshot::{SnapshotError, SnapshotReader};
 use tavern_raft::types::{LogId, StoredMembership};
-use tavern_raft::store::node_ids;
 use tavern_statemachine::keys;
 use tavern_statemachine::records::{self, Checked};
 
@@ -380,14 +380,20 @@ mod tests {
     #[test]
     fn a_value_that_does_not_decode_fails_verify_naming_table_and_key_despite_a_good_checksum() {
         let mut records = state();
-        let alice = Key::new(CHARACTER).character(CharacterId::new(1, 1)).build();
+        let alice = Key::new(CHARACTER)
+            .character(CharacterId::new(1, 1))
+            .build();
         let (n, (_, value)) = records
             .iter_mut()
             .enumerate()
             .find(|(_, (k, _))| *k == alice)
             .expect("Alice is in the state");
         // The right format version, then bytes no character decodes from.
-        *value = vec![tavern_statemachine::codec::RECORD_FORMAT_VERSION, 0xff, 0xff];
+        *value = vec![
+            tavern_statemachine::codec::RECORD_FORMAT_VERSION,
+            0xff,
+            0xff,
+        ];
         let (code, out, err) = verify_records(&records);
         assert_eq!(code, ExitCode::from(EXIT_DAMAGED), "{out}{err}");
         assert!(
