@@ -237,6 +237,12 @@ pub fn status(
         .disk_free_bytes
         .map_or("not checked".to_string(), |b| format!("{b} bytes free"));
     writeln!(out, "space: state {} bytes, disk {disk}", s.state_bytes)?;
+    let w = &s.watch;
+    writeln!(
+        out,
+        "watch: {} streams open ({} opened, {} refused, {} cut off lagging, {} compacted)",
+        w.open, w.opened, w.refused, w.cut_off_lagged, w.cut_off_compacted
+    )?;
     for a in &s.alarms {
         writeln!(out, "ALARM {}: {}", a.kind, a.detail)?;
     }

@@ -81,6 +81,7 @@ impl Admin for TavernNode {
             alarms: self.alarms(),
             state_bytes: reader.state_bytes(),
             disk_free_bytes: self.inner.alarms.disk_free(),
+            watch: self.inner.watch_stats.counts(),
         })
     }
 
