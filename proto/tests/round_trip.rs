@@ -1603,7 +1603,7 @@ fn channel_and_mail_mismatches_are_refused() {
 fn admin_status_and_digest_round_trip_and_refuse_what_no_node_sends() {
     use tavern_proto::convert::{
         Alarm, AlarmKind, ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest,
-        TableSize,
+        TableSize, WatchCounts,
     };
     let member = |id: u64| ClusterMember {
         id,
@@ -1664,6 +1664,13 @@ fn admin_status_and_digest_round_trip_and_refuse_what_no_node_sends() {
                 bytes: 1500,
             },
         ],
+        watch: WatchCounts {
+            open: 2,
+            opened: 9,
+            refused: 1,
+            cut_off_lagged: 3,
+            cut_off_compacted: 4,
+        },
     };
     let back = NodeStatus::try_from(wire(&pb::StatusResponse::from(status.clone())));
     assert_eq!(back, Ok(status.clone()));

@@ -34,8 +34,8 @@
 //! | `watch_window_entries` | 100000 | the events of this many last applied entries are kept (on disk) for watchers to resume from; 1 to 100000000 |
 //! | `watch_buffer_replies` | 256 | replies queued for one watcher before it is cut off as too slow; 1 to 65536 |
 //! | `watch_streams_max` | 1024 | concurrent watch streams one node serves; 1 to 65536 |
-//! | `state_bytes_max` | 0 (no quota) | quota on the state's logical size (every key + value, in bytes); at or above it the node refuses writes that grow the state (`node/alarms.rs`) |
-//! | `disk_free_min_bytes` | 256 MiB | free-disk low-water mark of the filesystem of `data_dir`, in bytes (0: off); below it the node refuses writes that grow the state |
+//! | `state_bytes_max` | 0 (no quota) | quota on the state's logical size (every key + value, in bytes); at or above it the node refuses writes that grow the state (`node/alarms.rs`); applied again on SIGHUP (`config/reload.rs`) |
+//! | `disk_free_min_bytes` | 256 MiB | free-disk low-water mark of the filesystem of `data_dir`, in bytes (0: off); below it the node refuses writes that grow the state; applied again on SIGHUP |
 //! | `backup_dir` | none (no scheduled backups) | directory the node writes its scheduled backups to (snapshot files, `tavern snapshot inspect` reads them) |
 //! | `backup_interval_s` | 3600 | seconds between two scheduled backups, 1 to 604800 (a week); a backup is skipped when nothing was applied since the last one |
 //! | `backup_keep` | 24 | how many scheduled backups to keep, 1 to 10000; older ones are removed after each new one |
@@ -568,9 +568,11 @@ impl NodeConfig {
     }
 }
 
+mod reload;
 mod security;
 mod validate;
 
+pub use reload::{Changed, ConfigChanges, RELOADABLE_SETTINGS};
 pub use security::{RawSecurity, SecurityConfig, TlsFiles, SECURITY_SETTINGS};
 
 #[cfg(test)]

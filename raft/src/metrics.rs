@@ -8,7 +8,8 @@
 //!  domain RPCs     ─ seconds by rpc and gRPC code      ─┤     the series labelled node="N"
 //!  leader watch    ─ leader changes                    ─┤
 //!  /metrics itself ─ term, log, committed, applied, follower lag, role, state bytes (total,
-//!                    per table, entities), disk free, space alarms (from `Admin::status`)
+//!                    per table, entities), disk free, space alarms, watch streams (from
+//!                    `Admin::status`)
 //! ```
 //!
 //! Every series carries a `node` label: `tavern dev` and the tests run several nodes in one
@@ -75,6 +76,13 @@ pub const STATE_ENTITIES: &str = "tavern_state_entities";
 pub const DISK_FREE_BYTES: &str = "tavern_disk_free_bytes";
 /// Gauge by `kind` (quota, disk): 1 while that space alarm is active, else 0.
 pub const ALARM: &str = "tavern_alarm";
+/// Gauge: watch streams open on this node now.
+pub const WATCH_STREAMS: &str = "tavern_watch_streams";
+/// Watch streams opened on this node.
+pub const WATCH_STREAMS_OPENED: &str = "tavern_watch_streams_opened_total";
+/// Watch streams ended with an error, by `reason`: `refused` (TOO_MANY_WATCHES), `lagged`
+/// (WATCH_LAGGED: the watcher read too slowly), `compacted` (COMPACTED: resync needed).
+pub const WATCH_STREAMS_FAILED: &str = "tavern_watch_streams_failed_total";
 
 /// Buckets of the seconds histograms: 50 µs to 10 s.
 pub const SECONDS_BUCKETS: &[f64] = &[
@@ -182,6 +190,13 @@ fn describe() {
     describe_gauge!(
         ALARM,
         "1 while the space alarm `kind` (quota, disk) is active: writes that add data are refused"
+    );
+    describe_gauge!(WATCH_STREAMS, Unit::Count, "watch streams open now");
+    describe_counter!(WATCH_STREAMS_OPENED, Unit::Count, "watch streams opened");
+    describe_counter!(
+        WATCH_STREAMS_FAILED,
+        Unit::Count,
+        "watch streams refused or cut off, by reason (refused, lagged, compacted)"
     );
     describe_gauge!(IS_LEADER, "1 on the leader, 0 elsewhere");
     describe_gauge!(LAST_LOG_INDEX, "last log index (-1: empty)");
@@ -300,7 +315,17 @@ pub fn observe_status(s: &tavern_proto::convert::NodeStatus) {
     if let Some(free) = s.disk_free_bytes {
         metrics::gauge!(DISK_FREE_BYTES, &labels).set(free as f64);
     }
+    metrics::gauge!(WATCH_STREAMS, &labels).set(s.watch.open as f64);
+    metrics::counter!(WATCH_STREAMS_OPENED, &labels).absolute(s.watch.opened);
     let node = s.node_id.to_string();
+    for (reason, n) in [
+        ("refused", s.watch.refused),
+        ("lagged", s.watch.cut_off_lagged),
+        ("compacted", s.watch.cut_off_compacted),
+    ] {
+        metrics::counter!(WATCH_STREAMS_FAILED, "node" => node.clone(), "reason" => reason)
+            .absolute(n);
+    }
     for kind in [AlarmKind::Quota, AlarmKind::Disk] {
         let on = s.alarms.iter().any(|a| a.kind == kind);
         metrics::gauge!(ALARM, "node" => node.clone(), "kind" => kind.name()).set(if on {

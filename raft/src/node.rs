@@ -181,6 +181,8 @@ struct Inner {
     leader_watch: JoinHandle<()>,
     /// Turns `true` when `shutdown` starts: watch streams end (`node/events.rs`).
     stopping: tokio::sync::watch::Sender<bool>,
+    /// The watch service's stream counts (status, `/metrics`).
+    watch_stats: Arc<crate::service::WatchStats>,
     /// The scheduled backups' task, if the config asks for backups; taken by `shutdown`.
     backups: Mutex<Option<backup::BackupTask>>,
 }
@@ -277,6 +279,7 @@ impl TavernNode {
                 alarm_watch: Mutex::new(None),
                 leader_watch,
                 stopping: tokio::sync::watch::channel(false).0,
+                watch_stats: Arc::default(),
                 backups: Mutex::new(None),
             }),
         };

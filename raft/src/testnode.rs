@@ -36,6 +36,7 @@ pub struct TestNode {
     /// Never changes: a test node has no snapshots and does not stop.
     reset: tokio::sync::watch::Sender<u64>,
     stopping: tokio::sync::watch::Sender<bool>,
+    watch_stats: std::sync::Arc<crate::service::WatchStats>,
 }
 
 #[derive(Debug)]
@@ -70,6 +71,7 @@ impl TestNode {
             applied: tokio::sync::watch::channel(None).0,
             reset: tokio::sync::watch::channel(0).0,
             stopping: tokio::sync::watch::channel(false).0,
+            watch_stats: std::sync::Arc::default(),
         }
     }
 
@@ -206,6 +208,7 @@ impl Admin for TestNode {
             state_bytes: state.view.bytes(),
             disk_free_bytes: None,
             tables: crate::store::table_sizes::sizes(&state.view.table_counts()),
+            watch: self.watch_stats.counts(),
         })
     }
 
@@ -285,5 +288,9 @@ impl EventSource for TestNode {
 
     fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
         self.stopping.subscribe()
+    }
+
+    fn watch_stats(&self) -> std::sync::Arc<crate::service::WatchStats> {
+        self.watch_stats.clone()
     }
 }

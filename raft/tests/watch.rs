@@ -7,7 +7,9 @@
 //!   `ABORTED`/`WATCH_LAGGED` naming the index to resume from, and resuming there loses
 //!   nothing;
 //! - a node at its stream limit refuses another watcher with `RESOURCE_EXHAUSTED`, and a
-//!   filter with an unknown kind is refused with `INVALID_ARGUMENT`.
+//!   filter with an unknown kind is refused with `INVALID_ARGUMENT`;
+//! - the node's status counts its streams (open, opened, refused, cut off), as `/metrics`
+//!   and the status page show them.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use tavern_proto::{EventBatch, NodeError};
 use tavern_raft::api::Node;
 use tavern_raft::config::WatchPolicy;
 use tavern_raft::service::watch::WATCH_SEND_WAIT_MS;
+use tavern_raft::service::Admin;
 use tavern_raft::service::{routes, serve, ServiceLimits};
 use tavern_raft::testnode::TestNode;
 use tavern_statemachine::account::AccountCommand;
@@ -228,6 +231,8 @@ async fn a_slow_watcher_is_cut_off_and_resumes_from_its_last_index() {
         written.len()
     );
     assert_eq!(received.last().map(|i| i + 1), Some(resume_index));
+    let counts = served.node.status().await.expect("status").watch;
+    assert_eq!((counts.opened, counts.cut_off_lagged), (1, 1), "{counts:?}");
 
     // Resuming from there gives the rest: every rename once.
     let mut stream = watch(served.addr, resume_index).await.expect("watch again");
@@ -251,6 +256,12 @@ async fn stream_limit_and_bad_filters_are_refused() {
         node_error_from_status(&refused),
         Some(NodeError::TooManyWatches { max: 1 })
     );
+    let counts = served.node.status().await.expect("status").watch;
+    assert_eq!(
+        (counts.open, counts.opened, counts.refused),
+        (1, 1, 1),
+        "{counts:?}"
+    );
     // The first one leaves: its place is free again (the server notices the closed stream).
     drop(first);
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -264,6 +275,20 @@ async fn stream_limit_and_bad_filters_are_refused() {
         }
     };
     drop(again);
+    // Both gone: none open, and none was cut off.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let counts = loop {
+        let counts = served.node.status().await.expect("status").watch;
+        if counts.open == 0 || tokio::time::Instant::now() >= deadline {
+            break counts;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        (counts.open, counts.opened, counts.cut_off_lagged),
+        (0, 2, 0),
+        "{counts:?}"
+    );
 
     let channel = Channel::from_shared(format!("http://{}", served.addr))
         .expect("uri")

@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::ids::AccountId;
 use crate::keys::{fold, Key, ACCOUNT, ACCOUNT_BY_USERNAME};
 use crate::limits::{check_bytes, check_not_empty, LOCALE_BYTES_MAX, USERNAME_BYTES_MAX};
+use crate::records::Problem;
 use crate::txn::Txn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,5 +151,15 @@ pub(crate) fn query(txn: &Txn<'_>, q: &AccountQuery) -> Result<AccountQueryRespo
             };
             AccountQueryResponse::Account(account)
         }
+    })
+}
+/// The record check of this module's tables (see `crate::records`): each key layout above and
+/// the type written under it.
+pub(crate) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::*};
+    Some(match tag {
+        ACCOUNT => record::<Account>(key, &[("account", U32)], value),
+        ACCOUNT_BY_USERNAME => record::<u32>(key, &[("lower(username)", Str)], value),
+        _ => return None,
     })
 }

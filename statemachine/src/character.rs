@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::ids::{AccountId, CharacterId, RealmId, Team};
 use crate::keys::{fold, Key, KeyReader, CHARACTER, CHARACTERS_OF_ACCOUNT, CHARACTER_BY_NAME};
 use crate::limits::{CHARACTERS_PER_REALM_MAX, CHARACTER_NAME_CHARS_MAX};
+use crate::records::Problem;
 use crate::txn::Txn;
 
 /// Shortest character name (AC `MinPlayerName` default 2).
@@ -397,4 +398,19 @@ pub fn check_invariants(view: &dyn crate::View) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+/// The record check of this module's tables (see `crate::records`): each key layout above and
+/// the type written under it.
+pub(crate) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::*};
+    Some(match tag {
+        CHARACTER => record::<Character>(key, &[("realm", U32), ("low", U32)], value),
+        CHARACTER_BY_NAME => record::<u32>(key, &[("realm", U32), ("lower(name)", Str)], value),
+        CHARACTERS_OF_ACCOUNT => record::<()>(
+            key,
+            &[("account", U32), ("realm", U32), ("low", U32)],
+            value,
+        ),
+        _ => return None,
+    })
 }

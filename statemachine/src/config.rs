@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::codec::Record;
 use crate::error::Error;
 use crate::keys::{Key, META};
+use crate::records::Problem;
 use crate::txn::Txn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,4 +82,17 @@ pub(crate) fn set(txn: &mut Txn<'_>, config: ClusterConfig) -> Result<(), Error>
     txn.put(key(), &config);
     txn.set_config(config);
     Ok(())
+}
+/// The record check of this module's tables (see `crate::records`): each key layout above and
+/// the type written under it.
+pub(crate) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::Is};
+    match tag {
+        META => Some(record::<ClusterConfig>(
+            key,
+            &[("name", Is("config"))],
+            value,
+        )),
+        _ => None,
+    }
 }

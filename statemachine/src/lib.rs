@@ -7,6 +7,7 @@
 //!
 //! Entry points: [`apply`] (one log entry → mutations, response, events) and [`query`].
 //! Both read the state through a [`View`]; [`MemView`] is the in-memory one.
+//! [`records::check`] checks one stored record against its table (`tavern snapshot verify`).
 //!
 //! Architecture invariant: this crate does no I/O, reads no clock, draws no random number and
 //! has no async code. It depends on none of tokio, tonic, rocksdb, openraft (checked by
@@ -31,6 +32,7 @@ pub mod mail;
 pub mod presence;
 pub mod query;
 pub mod realm;
+pub mod records;
 pub mod session;
 pub mod sizes;
 pub mod social;

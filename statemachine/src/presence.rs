@@ -26,6 +26,7 @@ use crate::limits::{
     check_bytes, check_count, check_not_empty, GATEWAY_ID_BYTES_MAX, LOOKUP_IDS_MAX,
     PRESENCE_BATCH_MAX, SWEEP_BATCH_MAX, WHO_RESULTS_MAX, WHO_STRINGS_MAX, WHO_ZONES_MAX,
 };
+use crate::records::Problem;
 use crate::txn::Txn;
 
 /// Presence rows one gateway may hold (a gateway serves 1–3k sessions).
@@ -806,4 +807,21 @@ pub fn check_invariants(view: &dyn crate::View) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+/// The record check of this module's tables (see `crate::records`): each key layout above and
+/// the type written under it.
+pub(crate) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::*};
+    Some(match tag {
+        PRESENCE => record::<Presence>(key, &[("realm", U32), ("low", U32)], value),
+        PRESENCE_BY_GATEWAY => record::<()>(
+            key,
+            &[("gateway", Str), ("realm", U32), ("low", U32)],
+            value,
+        ),
+        ONLINE_OF_ACCOUNT => record::<CharacterId>(key, &[("account", U32)], value),
+        GATEWAY => record::<Gateway>(key, &[("gateway", Str)], value),
+        GATEWAY_BY_EXPIRY => record::<()>(key, &[("expires_ms", U64), ("gateway", Str)], value),
+        _ => return None,
+    })
 }

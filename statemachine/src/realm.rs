@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::ids::RealmId;
 use crate::keys::{Key, REALM};
 use crate::limits::{check_bytes, check_not_empty, REALM_NAME_BYTES_MAX};
+use crate::records::Problem;
 use crate::txn::Txn;
 
 /// Realms a cluster may register; far above any real cluster, it bounds the realm scan.
@@ -84,4 +85,13 @@ pub(crate) fn query(txn: &Txn<'_>, q: &RealmQuery) -> Result<RealmQueryResponse,
                 .collect(),
         ),
     })
+}
+/// The record check of this module's tables (see `crate::records`): each key layout above and
+/// the type written under it.
+pub(crate) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::U32};
+    match tag {
+        REALM => Some(record::<Realm>(key, &[("realm", U32)], value)),
+        _ => None,
+    }
 }

@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::ids::{ClientId, RequestId};
 use crate::keys::{Key, KeyReader, SESSION, SESSION_BY_EXPIRY, SESSION_RESPONSE};
 use crate::limits::{SESSION_UNACKED_MAX, SWEEP_BATCH_MAX};
+use crate::records::Problem;
 use crate::txn::Txn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,4 +194,15 @@ pub(crate) fn apply(txn: &mut Txn<'_>, cmd: &SessionCommand) -> Result<Response,
             Ok(Response::Session(SessionResponse::Expired { sessions }))
         }
     }
+}
+/// The record check of this module's tables (see `crate::records`): each key layout above and
+/// the type written under it.
+pub(crate) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::*};
+    Some(match tag {
+        SESSION => record::<Session>(key, &[("client", U64)], value),
+        SESSION_RESPONSE => record::<StoredResponse>(key, &[("client", U64), ("seq", U64)], value),
+        SESSION_BY_EXPIRY => record::<()>(key, &[("last_ms", U64), ("client", U64)], value),
+        _ => return None,
+    })
 }

@@ -245,6 +245,12 @@ pub fn status(
     if !entities.is_empty() {
         writeln!(out, "entities: {}", entities.join(", "))?;
     }
+    let w = &s.watch;
+    writeln!(
+        out,
+        "watch: {} streams open ({} opened, {} refused, {} cut off lagging, {} compacted)",
+        w.open, w.opened, w.refused, w.cut_off_lagged, w.cut_off_compacted
+    )?;
     for a in &s.alarms {
         writeln!(out, "ALARM {}: {}", a.kind, a.detail)?;
     }

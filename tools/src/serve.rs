@@ -193,7 +193,9 @@ pub fn run(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> std::io::Result<ExitCode> {
-    let config = match args.load(env) {
+    // Kept to read the config again on SIGHUP (the process's environment does not change).
+    let env: Vec<(String, String)> = env.into_iter().collect();
+    let config = match args.load(env.clone()) {
         Ok(config) => config,
         Err(e) => {
             writeln!(err, "tavern serve: {e}")?;
@@ -207,7 +209,8 @@ pub fn run(
     }
     node::init_logging("info");
     let node_id = config.node_id;
-    let outcome = node::runtime().and_then(|rt| rt.block_on(serve(config)));
+    let reread = || args.load(env.clone());
+    let outcome = node::runtime().and_then(|rt| rt.block_on(serve(config, reread)));
     match outcome {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
@@ -218,22 +221,68 @@ pub fn run(
     }
 }
 
-/// Starts the node and serves until SIGTERM or Ctrl-C, then stops it.
-async fn serve(config: NodeConfig) -> anyhow::Result<()> {
+/// Starts the node and serves until SIGTERM or Ctrl-C, then stops it. On SIGHUP reads the
+/// config again with `reread` (see [`reload`]).
+async fn serve(
+    config: NodeConfig,
+    reread: impl Fn() -> Result<NodeConfig, tavern_raft::config::ConfigError>,
+) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
     let mut signals = Signals::new().context("cannot catch SIGTERM and SIGINT")?;
+    let mut hangups = signal(SignalKind::hangup()).context("cannot catch SIGHUP")?;
     let listeners = Listeners::bind(&config).await?;
+    let mut current = config.clone();
     let mut running = RunningNode::start(config, listeners).await?;
-    tokio::select! {
-        why = signals.recv() => {
-            tracing::info!("{why}: stopping");
-            running.stop().await
-        }
-        why = running.server_failed() => {
-            tracing::error!("{why}; stopping");
-            running.stop().await?;
-            Err(anyhow::anyhow!(why))
+    loop {
+        tokio::select! {
+            why = signals.recv() => {
+                tracing::info!("{why}: stopping");
+                return running.stop().await;
+            }
+            why = running.server_failed() => {
+                tracing::error!("{why}; stopping");
+                running.stop().await?;
+                return Err(anyhow::anyhow!(why));
+            }
+            _ = hangups.recv() => current = reload(&current, reread(), &running),
         }
     }
+}
+
+/// SIGHUP: applies the reloadable settings of the config read again
+/// (`tavern_raft::config::RELOADABLE_SETTINGS`), names the changed ones that wait for a
+/// restart, and keeps everything as it was when the config does not validate. Returns the
+/// config the node runs with now.
+fn reload(
+    current: &NodeConfig,
+    read_again: Result<NodeConfig, tavern_raft::config::ConfigError>,
+    running: &RunningNode,
+) -> NodeConfig {
+    let new = match read_again {
+        Ok(new) => new,
+        Err(e) => {
+            tracing::error!("SIGHUP: the config does not validate, nothing changed: {e}");
+            return current.clone();
+        }
+    };
+    let changes = current.changes_to(&new);
+    for c in &changes.applied {
+        tracing::info!("SIGHUP: {} is now {} (was {})", c.setting, c.new, c.old);
+    }
+    if !changes.need_restart.is_empty() {
+        tracing::warn!(
+            "SIGHUP: changed in the config but taking effect only at the next restart: {}",
+            changes.need_restart.join(", ")
+        );
+    }
+    if changes.is_empty() {
+        tracing::info!("SIGHUP: config read again, nothing changed");
+    }
+    let now = current.with_reloaded(&new);
+    running
+        .node()
+        .set_space_limits(now.state_bytes_max, now.disk_free_min_bytes);
+    now
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@
 //!                         ─▶ size and full check ─▶ fsync, rename to FILE
 //!  inspect FILE           header (version, cluster, last log id, membership), every entity
 //!                         count (keys::TABLES), the state digest, the checksum    (file.rs)
-//!  verify FILE            the whole file: header, every record's framing, tag and version,
-//!                         the count, the checksum; exit 1 naming the damage      (file.rs)
+//!  verify FILE            the whole file: header, every record's framing and key order,
+//!                         a full decode of every record (its table's key layout and
+//!                         record type: tavern_statemachine::records::check), the
+//!                         count, the checksum; exit 1 naming the damage          (file.rs)
 //!  restore FILE ...       verify, then one data directory per node of a new cluster
 //!                         (store::restore) and a config file for `tavern serve`  (restore.rs)
 //! ```
@@ -47,7 +49,8 @@ pub enum SnapshotCommand {
     Save(SaveArgs),
     /// Prints what a snapshot file holds (header, entity counts, state digest) and checks it.
     Inspect { file: PathBuf },
-    /// Reads the whole file and checks it; exit 1 naming what is damaged.
+    /// Reads the whole file and checks it, decoding every record into its table's type; exit 1
+    /// naming what is damaged (a record by its table and key).
     Verify { file: PathBuf },
     /// Builds the data directories of a new cluster from a snapshot file.
     Restore(RestoreArgs),

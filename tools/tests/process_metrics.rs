@@ -1,6 +1,6 @@
 //! `/metrics` and the status page of real `tavern serve` processes: the Prometheus text parses
 //! and carries what an operator graphs (term, leader, log/commit/apply, follower lag, fsync,
-//! apply, RPCs by code, the state's size per table and its entities); the status page, loaded in a real headless browser (Debian's
+//! apply, RPCs by code, watch streams, the state's size per table and its entities); the status page, loaded in a real headless browser (Debian's
 //! chromium), shows the node's role, its members and refreshes itself.
 
 mod harness;
@@ -13,6 +13,8 @@ use std::process::Command;
 
 use harness::{domain, Cluster};
 use prometheus_parse::{Sample, Scrape, Value};
+use tavern_proto::pb;
+use tavern_proto::pb::watch_service_client::WatchServiceClient;
 
 /// `GET path` over HTTP/1.1; returns the status code, the headers and the body.
 fn get(port: u16, path: &str) -> Option<(u16, String, String)> {
@@ -207,6 +209,36 @@ async fn metrics_parse_as_prometheus_text_and_describe_the_node() {
         samples(&f, "tavern_follower_lag_entries").is_empty(),
         "only the leader reports lag"
     );
+    assert_eq!(single(&f, "tavern_watch_streams"), 0.0);
+
+    // --- A gateway watches the follower: its stream shows there, not on the leader.
+    let mut watch = WatchServiceClient::new(cluster.channel(follower))
+        .watch(pb::WatchRequest {
+            from_index: 0,
+            filter: None,
+        })
+        .await
+        .expect("watch the follower")
+        .into_inner();
+    let first = watch.message().await.expect("a reply").expect("not ended");
+    assert!(first.index <= index, "history from the start");
+    let f = scrape(ports[&follower]);
+    assert_eq!(single(&f, "tavern_watch_streams"), 1.0);
+    assert_eq!(single(&f, "tavern_watch_streams_opened_total"), 1.0);
+    let mut failed: Vec<(&str, f64)> = samples(&f, "tavern_watch_streams_failed_total")
+        .iter()
+        .filter_map(|s| match s.value {
+            Value::Counter(v) => s.labels.get("reason").map(|r| (r, v)),
+            _ => None,
+        })
+        .collect();
+    failed.sort_by(|a, b| a.0.cmp(b.0));
+    assert_eq!(
+        failed,
+        [("compacted", 0.0), ("lagged", 0.0), ("refused", 0.0)],
+        "each reason a stream can fail for, none yet"
+    );
+    assert_eq!(single(&scrape(ports[&leader]), "tavern_watch_streams"), 0.0);
 }
 
 /// Debian's chromium, if installed.

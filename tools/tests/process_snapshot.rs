@@ -1,6 +1,8 @@
 //! Backup and restore as an operator runs them: `tavern snapshot save` from a running cluster
 //! of `tavern serve` processes while a client writes, `inspect`, `verify`, `restore` into a
-//! new cluster that starts from the files the restore wrote, and a damaged file refused.
+//! new cluster that starts from the files the restore wrote, and a damaged file refused (a
+//! changed byte by the checksum, a record that does not decode behind a good checksum by the
+//! full decode).
 
 mod harness;
 
@@ -401,6 +403,36 @@ async fn the_restore_drill_a_backup_from_a_follower_under_writes_becomes_a_new_c
     assert_eq!(account.map(|a| a.username), Some("after".to_string()));
 }
 
+/// Copies the snapshot at `from` to `to` with the value of the first record of table `tag`
+/// replaced by bytes of the right format version that no record decodes from, written with the
+/// node's own writer (so framing, count and checksum are right); returns that record's key.
+fn rewrite_one_value(from: &Path, to: &Path, tag: u8) -> Vec<u8> {
+    use tavern_raft::store::snapshot::{SnapshotReader, SnapshotWriter};
+    let input = std::io::BufReader::new(std::fs::File::open(from).expect("open"));
+    let mut reader = SnapshotReader::new(input).expect("a good header");
+    let cluster_id = reader.cluster_id().expect("a version 2 file").to_string();
+    let meta = reader.meta().clone();
+    let out = std::fs::File::create(to).expect("create");
+    let mut writer = SnapshotWriter::new(out, &cluster_id, &meta).expect("header");
+    let mut damaged = None;
+    while let Some((key, value)) = reader.next_record().expect("a good record") {
+        let value = if damaged.is_none() && key.first() == Some(&tag) {
+            damaged = Some(key.clone());
+            vec![
+                tavern_statemachine::codec::RECORD_FORMAT_VERSION,
+                0xff,
+                0xff,
+                0xff,
+            ]
+        } else {
+            value
+        };
+        writer.record(&key, &value).expect("write");
+    }
+    writer.finish().expect("finish");
+    damaged.expect("the file holds a record of that table")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_damaged_snapshot_fails_verify_and_restore_saying_what_is_wrong() {
     let work = tempfile::tempdir().expect("a temp dir");
@@ -442,6 +474,11 @@ async fn a_damaged_snapshot_fails_verify_and_restore_saying_what_is_wrong() {
         damaged.push((path, says));
     }
     let flipped = damaged[0].0.clone();
+    // A file whose framing, count and checksum are right (written by the writer the node
+    // uses) but one mail's value is garbage: only a full decode of the records can tell.
+    let garbage = work.path().join("garbage-mail.tsnap");
+    let mail_key = rewrite_one_value(&good, &garbage, tavern_statemachine::keys::MAIL_BASE);
+    damaged.push((garbage.clone(), "MAIL record with key "));
     // Cut short.
     let cut = work.path().join("cut.tsnap");
     std::fs::write(&cut, &bytes[..bytes.len() - 100]).expect("write");
@@ -469,6 +506,23 @@ async fn a_damaged_snapshot_fails_verify_and_restore_saying_what_is_wrong() {
             text(&o)
         );
     }
+    let o = run(args(&["snapshot", "verify", &good.display().to_string()])).await;
+    assert!(o.status.success(), "the good file verifies: {}", text(&o));
+    let o = run(args(&[
+        "snapshot",
+        "verify",
+        &garbage.display().to_string(),
+    ]))
+    .await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "MAIL record with key {}: mail does not decode",
+            hex(&mail_key)
+        )) && !err.contains("checksum"),
+        "the decode names the mail, and the checksum is fine: {}",
+        text(&o)
+    );
     let o = run(args(&[
         "snapshot",
         "inspect",
@@ -504,6 +558,27 @@ async fn a_damaged_snapshot_fails_verify_and_restore_saying_what_is_wrong() {
     let err = String::from_utf8_lossy(&restore.stderr);
     assert!(
         err.contains("checksum mismatch") && err.contains("nothing was written"),
+        "{}",
+        text(&restore)
+    );
+    assert!(!root.exists(), "a refused restore writes nothing");
+
+    let restore = run(args(&[
+        "snapshot",
+        "restore",
+        &garbage.display().to_string(),
+        "--cluster-id",
+        "other",
+        "--node",
+        "1=127.0.0.1:1/127.0.0.1:2",
+        "--data-dir-root",
+        &root.display().to_string(),
+    ]))
+    .await;
+    assert_eq!(restore.status.code(), Some(1), "{}", text(&restore));
+    let err = String::from_utf8_lossy(&restore.stderr);
+    assert!(
+        err.contains("MAIL record with key ") && err.contains("nothing was written"),
         "{}",
         text(&restore)
     );

@@ -73,6 +73,8 @@ pub struct NodeStatus {
     pub state_bytes: u64,
     /// Free space of the data directory's filesystem at the last check, in bytes.
     pub disk_free_bytes: Option<u64>,
+    /// This node's watch streams.
+    pub watch: WatchCounts,
     /// The state per table, in tag order (their bytes add up to `state_bytes`).
     pub tables: Vec<TableSize>,
 }
@@ -128,6 +130,43 @@ impl TryFrom<pb::TableSize> for TableSize {
             records: t.records,
             bytes: t.bytes,
         })
+    }
+}
+
+/// A node's watch streams: open now, and counts since its process started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WatchCounts {
+    pub open: u64,
+    pub opened: u64,
+    /// Refused with TOO_MANY_WATCHES.
+    pub refused: u64,
+    /// Cut off with WATCH_LAGGED (the watcher read too slowly).
+    pub cut_off_lagged: u64,
+    /// Cut off with COMPACTED (resumed before the event window, or a snapshot install).
+    pub cut_off_compacted: u64,
+}
+
+impl From<WatchCounts> for pb::WatchCounts {
+    fn from(w: WatchCounts) -> Self {
+        pb::WatchCounts {
+            open: w.open,
+            opened: w.opened,
+            refused: w.refused,
+            cut_off_lagged: w.cut_off_lagged,
+            cut_off_compacted: w.cut_off_compacted,
+        }
+    }
+}
+
+impl From<pb::WatchCounts> for WatchCounts {
+    fn from(w: pb::WatchCounts) -> Self {
+        WatchCounts {
+            open: w.open,
+            opened: w.opened,
+            refused: w.refused,
+            cut_off_lagged: w.cut_off_lagged,
+            cut_off_compacted: w.cut_off_compacted,
+        }
     }
 }
 
@@ -312,6 +351,7 @@ impl From<NodeStatus> for pb::StatusResponse {
                 .collect(),
             state_bytes: s.state_bytes,
             disk_free_bytes: s.disk_free_bytes,
+            watch: Some(s.watch.into()),
             tables: s.tables.into_iter().map(Into::into).collect(),
         }
     }
@@ -345,6 +385,7 @@ impl TryFrom<pb::StatusResponse> for NodeStatus {
                 .collect::<Result<_, _>>()?,
             state_bytes: s.state_bytes,
             disk_free_bytes: s.disk_free_bytes,
+            watch: s.watch.map(Into::into).unwrap_or_default(),
             tables: s
                 .tables
                 .into_iter()

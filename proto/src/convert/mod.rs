@@ -35,7 +35,7 @@ mod social;
 pub use account::{AccountRead, AccountWrite};
 pub use admin::{
     Alarm, AlarmKind, ClusterMember, FollowerProgress, NodeRole, NodeStatus, StateDigest,
-    TableSize, SHA256_BYTES,
+    TableSize, WatchCounts, SHA256_BYTES,
 };
 pub use arena::{ArenaRead, ArenaWrite, ARENA_TEAM_NAME_BYTES_MAX};
 pub use channel::{ChannelRead, ChannelWrite};

@@ -21,9 +21,10 @@
 //!
 //! The dry run reads the state at the last applied index, so a write racing with others may
 //! be judged on a state a few entries old: the quota is a bound to within the writes in
-//! flight, not to the byte. `state_bytes_max` and `disk_free_min_bytes` are read at start;
-//! raising the quota takes a restart (rolling, with `tavern leader transfer`), freeing data
-//! does not.
+//! flight, not to the byte. `state_bytes_max` and `disk_free_min_bytes` are read at start and
+//! again when `tavern serve` gets SIGHUP ([`TavernNode::set_space_limits`], see
+//! `config/reload.rs`): raising either takes no restart, nor does freeing data. The limits
+//! are each node's own; the leader's judge the writes, so raise them on every node.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,8 +60,8 @@ pub fn statvfs_free(path: &Path) -> std::io::Result<u64> {
 
 /// The node's space limits and the last disk measurement.
 pub struct Alarms {
-    state_bytes_max: u64,
-    disk_free_min_bytes: u64,
+    state_bytes_max: AtomicU64,
+    disk_free_min_bytes: AtomicU64,
     data_dir: PathBuf,
     /// Free bytes at the last check (`UNKNOWN`: not measured yet, or a failed measurement).
     disk_free: AtomicU64,
@@ -71,8 +72,8 @@ pub struct Alarms {
 impl std::fmt::Debug for Alarms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Alarms")
-            .field("state_bytes_max", &self.state_bytes_max)
-            .field("disk_free_min_bytes", &self.disk_free_min_bytes)
+            .field("state_bytes_max", &self.state_bytes_max())
+            .field("disk_free_min_bytes", &self.disk_free_min_bytes())
             .field("disk_free", &self.disk_free())
             .finish()
     }
@@ -82,12 +83,30 @@ impl Alarms {
     /// Limits in bytes; 0 turns either off.
     pub fn new(state_bytes_max: u64, disk_free_min_bytes: u64, data_dir: PathBuf) -> Self {
         Alarms {
-            state_bytes_max,
-            disk_free_min_bytes,
+            state_bytes_max: AtomicU64::new(state_bytes_max),
+            disk_free_min_bytes: AtomicU64::new(disk_free_min_bytes),
             data_dir,
             disk_free: AtomicU64::new(UNKNOWN),
             logged: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The quota on the state's size, in bytes (0: off).
+    pub fn state_bytes_max(&self) -> u64 {
+        self.state_bytes_max.load(Ordering::Acquire)
+    }
+
+    /// The free-disk low-water mark, in bytes (0: off).
+    pub fn disk_free_min_bytes(&self) -> u64 {
+        self.disk_free_min_bytes.load(Ordering::Acquire)
+    }
+
+    /// New limits (a config read again); the next write and the next check use them.
+    pub fn set_limits(&self, state_bytes_max: u64, disk_free_min_bytes: u64) {
+        self.state_bytes_max
+            .store(state_bytes_max, Ordering::Release);
+        self.disk_free_min_bytes
+            .store(disk_free_min_bytes, Ordering::Release);
     }
 
     /// Records a measurement of the free disk space.
@@ -106,19 +125,20 @@ impl Alarms {
     /// The alarms active now, given the state's size: each with the figures and what to do.
     pub fn active(&self, state_bytes: u64) -> Vec<Alarm> {
         let mut out = Vec::new();
-        if self.state_bytes_max > 0 && state_bytes >= self.state_bytes_max {
+        let (quota, disk_min) = (self.state_bytes_max(), self.disk_free_min_bytes());
+        if quota > 0 && state_bytes >= quota {
             out.push(Alarm {
                 kind: AlarmKind::Quota,
                 detail: format!(
                     "the state holds {state_bytes} bytes, state_bytes_max is {}: delete data \
                      (writes that free data are let through) or raise state_bytes_max; the \
                      alarm clears by itself below the quota",
-                    self.state_bytes_max
+                    quota
                 ),
             });
         }
         match self.disk_free() {
-            Some(free) if self.disk_free_min_bytes > 0 && free < self.disk_free_min_bytes => {
+            Some(free) if disk_min > 0 && free < disk_min => {
                 out.push(Alarm {
                     kind: AlarmKind::Disk,
                     detail: format!(
@@ -126,7 +146,7 @@ impl Alarms {
                          free disk space (old snapshots and logs of other programs, a bigger \
                          volume); the alarm clears by itself, checked every {DISK_CHECK_MS} ms",
                         self.data_dir.display(),
-                        self.disk_free_min_bytes
+                        disk_min
                     ),
                 });
             }
@@ -173,7 +193,7 @@ pub(super) fn spawn(
                 _ = &mut stop_rx => return,
                 _ = tick.tick() => {}
             }
-            if alarms.disk_free_min_bytes > 0 {
+            if alarms.disk_free_min_bytes() > 0 {
                 let dir = alarms.data_dir.clone();
                 let p = probe.clone();
                 match tokio::task::spawn_blocking(move || p(&dir)).await {
@@ -207,6 +227,15 @@ pub(super) async fn stop(watcher: Option<Watcher>, wait: Duration) {
 }
 
 impl TavernNode {
+    /// Sets the space limits (bytes, 0 turns either off), as read again from the config:
+    /// the next write is judged by them, and an alarm they end clears at the next check
+    /// (within [`DISK_CHECK_MS`]), logged as usual.
+    pub fn set_space_limits(&self, state_bytes_max: u64, disk_free_min_bytes: u64) {
+        self.inner
+            .alarms
+            .set_limits(state_bytes_max, disk_free_min_bytes);
+    }
+
     /// The space alarms active now (quota from the state's size, disk from the last check).
     pub fn alarms(&self) -> Vec<tavern_proto::convert::Alarm> {
         self.inner.alarms.active(self.inner.reader.state_bytes())
@@ -274,6 +303,22 @@ mod tests {
         );
         let off = Alarms::new(0, 0, PathBuf::from("/data"));
         assert!(off.active(u64::MAX).is_empty(), "0: no quota");
+    }
+
+    #[test]
+    fn new_limits_end_or_raise_an_alarm_at_once() {
+        let alarms = Alarms::new(1_000, 500, PathBuf::from("/data"));
+        alarms.observe_disk(400);
+        let kinds = |a: &Alarms| a.active(1_500).iter().map(|a| a.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(&alarms), [AlarmKind::Quota, AlarmKind::Disk]);
+        alarms.set_limits(2_000, 300);
+        assert!(kinds(&alarms).is_empty(), "both raised past the figures");
+        alarms.set_limits(1_500, 0);
+        assert_eq!(
+            kinds(&alarms),
+            [AlarmKind::Quota],
+            "lowered to the state's size"
+        );
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! `TavernNode` as the watch service's [`EventSource`]: the state store's event window and
 //! broadcast, and the node's stop signal.
 
+use std::sync::Arc;
+
 use tokio::sync::{broadcast, watch};
 
 use super::TavernNode;
-use crate::service::EventSource;
+use crate::service::{EventSource, WatchStats};
 use crate::store::{AppliedEvents, EventsPage};
 
 impl EventSource for TavernNode {
@@ -29,5 +31,9 @@ impl EventSource for TavernNode {
 
     fn stopping(&self) -> watch::Receiver<bool> {
         self.inner.stopping.subscribe()
+    }
+
+    fn watch_stats(&self) -> Arc<WatchStats> {
+        self.inner.watch_stats.clone()
     }
 }

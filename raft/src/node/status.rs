@@ -83,6 +83,7 @@ impl Admin for TavernNode {
             state_bytes,
             disk_free_bytes: self.inner.alarms.disk_free(),
             tables,
+            watch: self.inner.watch_stats.counts(),
         })
     }
 

@@ -53,7 +53,7 @@ pub use health::{health_routes, serve_health, PROMETHEUS_TEXT, READY_APPLY_LAG_M
 pub use status_page::REFRESH_SECONDS;
 
 pub use admin::{Admin, SnapshotStream};
-pub use watch::EventSource;
+pub use watch::{EventSource, WatchStats};
 
 /// What the services enforce on every call, from the node config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

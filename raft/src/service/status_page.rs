@@ -102,6 +102,17 @@ fn node_section(h: &mut String, s: &NodeStatus) {
             "disk free bytes",
             s.disk_free_bytes.map_or("-".to_string(), |b| b.to_string()),
         ),
+        (
+            "watch streams",
+            format!(
+                "{} open ({} opened, {} refused, {} cut off lagging, {} compacted)",
+                s.watch.open,
+                s.watch.opened,
+                s.watch.refused,
+                s.watch.cut_off_lagged,
+                s.watch.cut_off_compacted
+            ),
+        ),
     ];
     for (k, v) in rows {
         let _ = writeln!(h, "<tr><th>{k}</th><td>{}</td></tr>", esc(&v));

@@ -27,11 +27,14 @@
 //!
 //! Each stream is a task owned by its response stream: it ends when the client goes away (the
 //! queue's receiver is dropped), on an error, or when the node stops ([`EventSource::stopping`]).
+//! [`WatchStats`] counts them (open now, opened, refused, cut off and why) for status,
+//! `/metrics` and the status page.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tavern_proto::convert::{EventBatch, WatchRequest};
+use tavern_proto::convert::{EventBatch, WatchCounts, WatchRequest};
 use tavern_proto::pb;
 use tavern_proto::pb::watch_service_server::{WatchService, WatchServiceServer};
 use tavern_proto::status::status_from_node_error;
@@ -66,6 +69,57 @@ pub trait EventSource: Send + Sync + 'static {
     fn events_page(&self, from: u64, max: usize) -> Result<EventsPage, String>;
     /// Turns `true` (or closes) when the node stops: watch streams end then.
     fn stopping(&self) -> watch::Receiver<bool>;
+    /// Where the service counts its streams (the node's, so status and `/metrics` read it).
+    fn watch_stats(&self) -> Arc<WatchStats>;
+}
+
+/// The watch streams of one node: open now, and counts since the process started.
+#[derive(Debug, Default)]
+pub struct WatchStats {
+    open: AtomicU64,
+    opened: AtomicU64,
+    refused: AtomicU64,
+    lagged: AtomicU64,
+    compacted: AtomicU64,
+}
+
+impl WatchStats {
+    /// The figures now.
+    pub fn counts(&self) -> WatchCounts {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        WatchCounts {
+            open: get(&self.open),
+            opened: get(&self.opened),
+            refused: get(&self.refused),
+            cut_off_lagged: get(&self.lagged),
+            cut_off_compacted: get(&self.compacted),
+        }
+    }
+
+    /// Counts a stream opened; it stays counted as open until the guard drops.
+    fn open(self: &Arc<Self>) -> OpenStream {
+        self.open.fetch_add(1, Ordering::Relaxed);
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        OpenStream(self.clone())
+    }
+
+    /// Counts how a stream ended, when it ended with an error for the client.
+    fn ended_with(&self, e: &NodeError) {
+        match e {
+            NodeError::WatchLagged { .. } => self.lagged.fetch_add(1, Ordering::Relaxed),
+            NodeError::Compacted { .. } => self.compacted.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
+    }
+}
+
+/// One open stream in [`WatchStats`]: the count goes down when it drops.
+struct OpenStream(Arc<WatchStats>);
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The gRPC service over an [`EventSource`].
@@ -95,25 +149,29 @@ impl<N: EventSource> WatchService for WatchSvc<N> {
         request: Request<pb::WatchRequest>,
     ) -> Result<Response<Self::WatchStream>, Status> {
         let request = WatchRequest::try_from(request.into_inner())?;
+        let stats = self.node.watch_stats();
         let permit = self.streams.clone().try_acquire_owned().map_err(|_| {
+            stats.refused.fetch_add(1, Ordering::Relaxed);
             status_from_node_error(&NodeError::TooManyWatches {
                 max: self.policy.streams_max as u64,
             })
         })?;
+        let open = stats.open();
         // One spare slot, kept for the error that ends a stream (see `Outbox`).
         let (tx, rx) = mpsc::channel(self.policy.buffer_replies + 1);
         let node = self.node.clone();
-        tokio::spawn(run(node, request, tx, permit));
+        tokio::spawn(run(node, request, tx, (permit, open)));
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 }
 
-/// One watcher's stream, to its end; the permit is released when it returns.
+/// One watcher's stream, to its end; the permit is released (and the stream counted as
+/// closed) when it returns.
 async fn run<N: EventSource>(
     node: Arc<N>,
     request: WatchRequest,
     tx: mpsc::Sender<Result<pb::WatchReply, Status>>,
-    _permit: OwnedSemaphorePermit,
+    held: (OwnedSemaphorePermit, OpenStream),
 ) {
     let mut out = Outbox {
         tx,
@@ -124,6 +182,7 @@ async fn run<N: EventSource>(
         Ok(()) => {}
         Err(e) => {
             tracing::debug!(error = %e, next = out.next, "watch stream ends");
+            held.1 .0.ended_with(&e);
             // The spare slot is free: every reply left it.
             let _ = out.tx.try_send(Err(status_from_node_error(&e)));
         }

@@ -29,6 +29,23 @@ pub(super) fn decode(bytes: &[u8]) -> Result<u64, StoreError> {
     decode_meta::<u64>("highest node id ever a member", bytes)
 }
 
+/// Checks one record of the reserved table, as `tavern snapshot verify` does for every record
+/// of a file: the only key tavern-raft writes there is [`max_node_id_key`], and its value is
+/// exactly an encoded node id.
+pub fn check_record(key: &[u8], value: &[u8]) -> Result<(), String> {
+    if key != max_node_id_key().as_slice() {
+        return Err("not a key tavern-raft writes (it writes only \"max_node_id\")".into());
+    }
+    let id = decode(value).map_err(|e| e.to_string())?;
+    if encode_meta(&id) != value {
+        return Err(format!(
+            "the value has {} bytes, more than the node id {id} in it (trailing bytes)",
+            value.len()
+        ));
+    }
+    Ok(())
+}
+
 /// A key and the value to put there.
 pub(super) type Put = (Vec<u8>, Vec<u8>);
 

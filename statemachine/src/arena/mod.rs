@@ -65,6 +65,7 @@ use crate::txn::Txn;
 
 pub use invariants::check_invariants;
 pub use rating::{chance_against, matchmaker_mod, modify_matchmaker, rating_mod};
+pub(crate) use store::check_record;
 pub use store::{
     slot_of_type, ArenaInvite, ArenaMember, ArenaTeam, Emblem, Matchmaker, ARENA_SLOTS,
     ARENA_TYPE_MAX, TEAM_MEMBERS_MAX,

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::ids::{CharacterId, RealmId, TeamId};
 use crate::keys::{fold, Key, ARENA_BASE};
 use crate::presence::Notify;
+use crate::records::Problem;
 use crate::txn::Txn;
 
 use super::{ArenaResult, MatchOutcome};
@@ -403,6 +404,44 @@ pub(crate) fn name_of(txn: &Txn<'_>, id: CharacterId) -> Result<String, Error> {
     Ok(crate::character::get(txn, id)?
         .map(|c| c.name)
         .unwrap_or_default())
+}
+
+/// The record check of the arena tables (see `crate::records`; the layouts are in `mod.rs`).
+pub(crate) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::*};
+    Some(match tag {
+        TEAM => record::<ArenaTeam>(key, &[("realm", U32), ("team", U32)], value),
+        MEMBER => record::<ArenaMember>(key, &[("realm", U32), ("team", U32), ("low", U32)], value),
+        SLOT => record::<u32>(key, &[("realm", U32), ("low", U32), ("slot", U8)], value),
+        NAME => record::<u32>(key, &[("realm", U32), ("lower(name)", Str)], value),
+        INVITE => record::<ArenaInvite>(key, &[("realm", U32), ("low", U32)], value),
+        INVITE_BY_EXPIRY => record::<()>(
+            key,
+            &[("expires_ms", U64), ("realm", U32), ("low", U32)],
+            value,
+        ),
+        INVITE_BY_TEAM => record::<()>(key, &[("realm", U32), ("team", U32), ("low", U32)], value),
+        MMR => record::<Matchmaker>(key, &[("realm", U32), ("low", U32), ("slot", U8)], value),
+        MATCH => record::<AppliedMatch>(key, &[("realm", U32), ("match_id", U64)], value),
+        MATCH_BY_TIME => record::<()>(
+            key,
+            &[("applied_ms", U64), ("realm", U32), ("match_id", U64)],
+            value,
+        ),
+        NEXT_TEAM_ID => record::<u32>(key, &[("realm", U32)], value),
+        RATING => record::<()>(
+            key,
+            &[
+                ("realm", U32),
+                ("type", U8),
+                ("65535 - rating", U16),
+                ("team", U32),
+            ],
+            value,
+        ),
+        WEEK => record::<u32>(key, &[("realm", U32)], value),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -60,6 +60,7 @@ mod speak;
 mod sweep;
 
 pub use invariants::check_invariants;
+pub(crate) use model::check_record;
 pub use model::{
     built_in, channel_flags, member_flags, rights_flags, Ban, Channel, ChannelKey, Member, Rights,
     Stats, BANS_OF, BAN_BY_EXPIRY, CHANNEL, CHANNELS_OF, CHANNEL_META, CHANNEL_STATS, EMPTY_BY_USE,

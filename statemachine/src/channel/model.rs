@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::ids::{AccountId, ChannelId, CharacterId, GatewayId, RealmId, Team};
 use crate::keys::{fold, Key, KeyReader, CHANNEL_BASE};
 use crate::limits::{check_bytes, CHANNEL_NAME_BYTES_MAX};
+use crate::records::Problem;
 use crate::txn::Txn;
 
 pub const CHANNEL: u8 = CHANNEL_BASE;
@@ -398,6 +399,65 @@ pub(crate) fn members(txn: &Txn<'_>, key: &ChannelKey) -> Result<Vec<Member>, Er
         .into_iter()
         .map(|(_, m)| m)
         .collect())
+}
+
+/// The record check of the channel tables (see `crate::records`; the layouts are in the module
+/// header, `ck` = `realm u32 | team u8 | lower(name) str`).
+pub(crate) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field, Field::*, Layout};
+    const CK: &Layout = &[("realm", U32), ("team", Field::Team), ("lower(name)", Str)];
+    const CK_CHAR: &Layout = &[
+        ("realm", U32),
+        ("team", Field::Team),
+        ("lower(name)", Str),
+        ("char realm", U32),
+        ("char low", U32),
+    ];
+    const CK_SEQ: &Layout = &[
+        ("realm", U32),
+        ("team", Field::Team),
+        ("lower(name)", Str),
+        ("seq", U64),
+    ];
+    const OF: &Layout = &[
+        ("realm", U32),
+        ("low", U32),
+        ("team", Field::Team),
+        ("lower(name)", Str),
+    ];
+    Some(match tag {
+        CHANNEL => record::<Channel>(key, CK, value),
+        CHANNEL_STATS => record::<Stats>(key, CK, value),
+        MEMBER => record::<Member>(key, CK_CHAR, value),
+        MEMBER_BY_SEQ | MODERATOR_BY_SEQ => record::<CharacterId>(key, CK_SEQ, value),
+        CHANNELS_OF | BANS_OF => record::<()>(key, OF, value),
+        BAN => record::<Ban>(key, CK_CHAR, value),
+        BAN_BY_EXPIRY => record::<()>(
+            key,
+            &[
+                ("until_ms", U64),
+                ("realm", U32),
+                ("team", Field::Team),
+                ("lower(name)", Str),
+                ("char realm", U32),
+                ("char low", U32),
+            ],
+            value,
+        ),
+        EMPTY_BY_USE => record::<()>(
+            key,
+            &[
+                ("last_used_ms", U64),
+                ("realm", U32),
+                ("team", Field::Team),
+                ("lower(name)", Str),
+            ],
+            value,
+        ),
+        RIGHTS => record::<Rights>(key, &[("lower(name)", Str)], value),
+        CHANNEL_META => record::<u32>(key, &[("name", Is("next_custom_id"))], value),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

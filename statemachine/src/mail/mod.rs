@@ -52,6 +52,7 @@ use crate::ids::{CharacterId, GatewayId, MailId, RealmId};
 use crate::txn::Txn;
 
 pub use invariants::check_invariants;
+pub(crate) use store::check_record;
 pub use store::{Mail, MailItem};
 
 /// `checked` bits (`MailCheckMask`, AC `Mail.h`).

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::ids::{CharacterId, MailId, RealmId};
 use crate::keys::{Key, KeyReader, MAIL_BASE};
 use crate::limits::MAIL_ITEMS_MAX;
+use crate::records::Problem;
 use crate::txn::Txn;
 
 pub(crate) const MAIL: u8 = MAIL_BASE;
@@ -250,6 +251,32 @@ pub(crate) fn mailbox_ids(txn: &Txn<'_>, receiver: CharacterId) -> Result<Vec<Ma
             _ => return Ok(out),
         }
     }
+}
+
+/// The record check of the mail tables (see `crate::records`; the layouts are in `mod.rs`).
+pub(crate) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::*};
+    Some(match tag {
+        MAIL => record::<Mail>(key, &[("realm", U32), ("mail", U32)], value),
+        MAIL_ITEM => record::<MailItem>(key, &[("realm", U32), ("mail", U32), ("slot", U8)], value),
+        MAIL_BY_RECEIVER => record::<()>(
+            key,
+            &[
+                ("receiver realm", U32),
+                ("receiver low", U32),
+                ("mail", U32),
+            ],
+            value,
+        ),
+        MAIL_BY_EXPIRY => record::<()>(
+            key,
+            &[("expire_ms", U64), ("realm", U32), ("mail", U32)],
+            value,
+        ),
+        MAIL_ITEM_BY_GUID => record::<ItemRef>(key, &[("realm", U32), ("item guid", U32)], value),
+        MAIL_NEXT_ID => record::<u64>(key, &[("realm", U32)], value),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use crate::ids::AccountId;
 use crate::keys::{Key, KeyReader, ACCOUNT_FRIEND};
 use crate::limits::ACCOUNT_FRIENDS_MAX;
 use crate::presence::Notify;
+use crate::records::Problem;
 use crate::txn::Txn;
 
 /// One side of an account friend edge.
@@ -250,4 +251,16 @@ pub(super) fn list(txn: &Txn<'_>, account: AccountId) -> Result<SocialQueryRespo
         });
     }
     Ok(SocialQueryResponse::AccountFriends(out))
+}
+/// The record check of the account friend table (see `crate::records`).
+pub(super) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::U32};
+    match tag {
+        ACCOUNT_FRIEND => Some(record::<AccountFriendEdge>(
+            key,
+            &[("account", U32), ("other", U32)],
+            value,
+        )),
+        _ => None,
+    }
 }

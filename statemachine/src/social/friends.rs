@@ -14,6 +14,7 @@ use crate::ids::{CharacterId, GatewayId, Team};
 use crate::keys::{Key, KeyReader, FRIEND, FRIEND_REVERSE, IGNORE, IGNORE_REVERSE};
 use crate::limits::{check_bytes, truncate_chars, FRIENDS_MAX, FRIEND_NOTE_CHARS_MAX, IGNORES_MAX};
 use crate::presence::Presence;
+use crate::records::Problem;
 use crate::txn::Txn;
 
 /// A friend edge: `owner` has `friend` on its list with a note.
@@ -422,4 +423,20 @@ pub(super) fn remove_all_of(txn: &mut Txn<'_>, id: CharacterId) -> Result<(), Er
         }
     }
     Ok(())
+}
+/// The record check of the friend and ignore tables (see `crate::records`).
+pub(super) fn check_record(tag: u8, key: &[u8], value: &[u8]) -> Option<Result<(), Problem>> {
+    use crate::records::{record, Field::U32};
+    const EDGE: &crate::records::Layout = &[
+        ("a realm", U32),
+        ("a low", U32),
+        ("b realm", U32),
+        ("b low", U32),
+    ];
+    Some(match tag {
+        FRIEND => record::<FriendEdge>(key, EDGE, value),
+        IGNORE => record::<IgnoreEdge>(key, EDGE, value),
+        FRIEND_REVERSE | IGNORE_REVERSE => record::<()>(key, EDGE, value),
+        _ => return None,
+    })
 }

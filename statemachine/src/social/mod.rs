@@ -500,3 +500,12 @@ pub fn notify_targets(txn: &Txn<'_>, presence: &Presence) -> Result<Vec<Notify>,
 pub(crate) fn on_character_deleted(txn: &mut Txn<'_>, c: &Character) -> Result<(), Error> {
     friends::remove_all_of(txn, c.id)
 }
+/// The record check of the social tables (see `crate::records`; the layouts are above).
+pub(crate) fn check_record(
+    tag: u8,
+    key: &[u8],
+    value: &[u8],
+) -> Option<Result<(), crate::records::Problem>> {
+    friends::check_record(tag, key, value)
+        .or_else(|| account_friends::check_record(tag, key, value))
+}

@@ -5,13 +5,18 @@
 //!  header  magic, version (1 or 2), cluster id, last log id, membership   ─▶ Damage::Header
 //!  records framing (tag, lengths within limits), then per record:
 //!            its key after the previous one (the file is in key order)     ─▶ Damage::Record
-//!            the key's table tag is known (keys::TABLES)                   ─▶ Damage::Record
-//!            the value carries a known format version (codec)              ─▶ Damage::Record
+//!            a full decode (tavern_statemachine::records::check): a known
+//!            table tag, the key's fields by that table's layout, the value
+//!            exactly the record type its writer stores (format version,
+//!            every field, no byte left over); tavern-raft's reserved table
+//!            by tavern-raft (store::node_ids::check_record)                ─▶ Damage::Record
 //!          the file ending inside a record                                 ─▶ Damage::Truncated
 //!  end     the record count, the SHA-256 of every byte before it           ─▶ Damage::Checksum...
 //! ```
-//! A record-level problem is noted and the reading goes on to the checksum, so the report says
-//! both where the content is wrong and whether the file was changed after it was written.
+//! A record-level problem is noted (naming the table, the key in hex and what is wrong) and the
+//! reading goes on to the checksum, so the report says both where the content is wrong and
+//! whether the file was changed after it was written. A record damaged before the checksum was
+//! computed (a buggy tool, a bad disk under the writer) passes the checksum but not the decode.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,10 +26,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use tavern_raft::store::digest::Hasher;
+use tavern_raft::store::node_ids;
 use tavern_raft::store::snapshot::{SnapshotError, SnapshotReader};
 use tavern_raft::types::{LogId, StoredMembership};
-use tavern_statemachine::codec::RECORD_FORMAT_VERSION;
 use tavern_statemachine::keys;
+use tavern_statemachine::records::{self, Checked};
 
 use super::EXIT_DAMAGED;
 
@@ -110,24 +116,16 @@ pub fn log_id_text(id: Option<&LogId>) -> String {
     }
 }
 
-/// The damage of one record's content, if any.
+/// The damage of one record's content, if any: its key and value must be exactly what the
+/// writer of its table puts there (`records::check`, or tavern-raft's own check for its
+/// reserved table).
 fn record_damage(key: &[u8], value: &[u8]) -> Option<String> {
-    let Some(&tag) = key.first() else {
-        return Some("empty key".into());
-    };
-    let Some((table, _)) = keys::table(tag) else {
-        return Some(format!("unknown table tag {tag:#04x}"));
-    };
-    if tag == keys::RAFT_RESERVED {
-        // tavern-raft's own record, with its own metadata version.
-        return None;
-    }
-    match value.first() {
-        None => Some(format!("{table} record with an empty value")),
-        Some(&v) if v != RECORD_FORMAT_VERSION => Some(format!(
-            "{table} record with value format version {v}, this build reads {RECORD_FORMAT_VERSION}"
-        )),
-        Some(_) => None,
+    match records::check(key, value) {
+        Ok(Checked::Decoded) => None,
+        Ok(Checked::Reserved) => node_ids::check_record(key, value)
+            .err()
+            .map(|why| format!("RAFT_RESERVED record with key {}: {why}", hex(key))),
+        Err(e) => Some(e.to_string()),
     }
 }
 
@@ -282,6 +280,7 @@ pub fn inspect(
     match check(path) {
         Ok(s) => {
             print_summary(path, &s, out)?;
+            writeln!(out, "decode: ok (every record by its table)")?;
             writeln!(out, "checksum: ok (SHA-256)")?;
             Ok(ExitCode::SUCCESS)
         }
@@ -315,7 +314,7 @@ pub fn verify(path: &Path, out: &mut impl Write, err: &mut impl Write) -> anyhow
         Ok(s) => {
             writeln!(
                 out,
-                "{}: ok: cluster {}, last log {}, {} records, checksum matches",
+                "{}: ok: cluster {}, last log {}, {} records (every one decodes), checksum matches",
                 path.display(),
                 s.cluster_id.as_deref().unwrap_or("(not recorded)"),
                 log_id_text(s.last_log_id.as_ref()),
@@ -327,5 +326,101 @@ pub fn verify(path: &Path, out: &mut impl Write, err: &mut impl Write) -> anyhow
             writeln!(err, "{}: DAMAGED: {damage}", path.display())?;
             Ok(ExitCode::from(EXIT_DAMAGED))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tavern_raft::store::snapshot::SnapshotWriter;
+    use tavern_raft::types::SnapshotMeta;
+    use tavern_statemachine::keys::{Key, CHARACTER, RAFT_RESERVED};
+    use tavern_statemachine::testkit::Sim;
+    use tavern_statemachine::CharacterId;
+
+    /// Writes `records` with the writer the node uses, so framing, count and checksum are right.
+    fn write(path: &Path, records: &[(Vec<u8>, Vec<u8>)]) {
+        let file = File::create(path).expect("create the file");
+        let mut w = SnapshotWriter::new(file, "test", &SnapshotMeta::default()).expect("header");
+        for (k, v) in records {
+            w.record(k, v).expect("record");
+        }
+        w.finish().expect("finish");
+    }
+
+    fn state() -> Vec<(Vec<u8>, Vec<u8>)> {
+        let sim = Sim::world(3);
+        sim.state
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Verifies `records` written to a file: the exit code and what it printed.
+    fn verify_records(records: &[(Vec<u8>, Vec<u8>)]) -> (ExitCode, String, String) {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("s.tsnap");
+        write(&path, records);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = verify(&path, &mut out, &mut err).expect("verify runs");
+        let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+        (code, text(out), text(err))
+    }
+
+    #[test]
+    fn a_good_state_verifies() {
+        let records = state();
+        let (code, out, err) = verify_records(&records);
+        assert_eq!(code, ExitCode::SUCCESS, "{out}{err}");
+        assert!(
+            out.contains(&format!(
+                "{} records (every one decodes), checksum matches",
+                records.len()
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_value_that_does_not_decode_fails_verify_naming_table_and_key_despite_a_good_checksum() {
+        let mut records = state();
+        let alice = Key::new(CHARACTER)
+            .character(CharacterId::new(1, 1))
+            .build();
+        let (n, (_, value)) = records
+            .iter_mut()
+            .enumerate()
+            .find(|(_, (k, _))| *k == alice)
+            .expect("Alice is in the state");
+        // The right format version, then bytes no character decodes from.
+        *value = vec![
+            tavern_statemachine::codec::RECORD_FORMAT_VERSION,
+            0xff,
+            0xff,
+        ];
+        let (code, out, err) = verify_records(&records);
+        assert_eq!(code, ExitCode::from(EXIT_DAMAGED), "{out}{err}");
+        assert!(
+            err.contains(&format!(
+                "DAMAGED: record {} undecodable: CHARACTER record with key 130000000100000001: \
+                 character does not decode",
+                n + 1
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("checksum"), "the checksum is right: {err}");
+    }
+
+    #[test]
+    fn tavern_raft_s_reserved_record_is_checked_by_tavern_raft() {
+        let mut records = state();
+        let reserved = Key::new(RAFT_RESERVED).str("max_node_id").build();
+        records.push((reserved, vec![1, 0xff]));
+        let (code, _, err) = verify_records(&records);
+        assert_eq!(code, ExitCode::from(EXIT_DAMAGED), "{err}");
+        assert!(
+            err.contains("RAFT_RESERVED record with key f0000b6d61785f6e6f64655f6964: "),
+            "{err}"
+        );
     }
 }

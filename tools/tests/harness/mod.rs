@@ -284,6 +284,11 @@ impl Cluster {
         signal(&self.procs[&id].child, "CONT");
     }
 
+    /// Sends `sig` (`HUP`, ...) to node `id`'s process.
+    pub fn signal_node(&self, id: u64, sig: &str) {
+        signal(&self.procs[&id].child, sig);
+    }
+
     /// The client address of every node, for a client library.
     pub fn client_addrs(&self) -> Vec<String> {
         self.addrs.values().map(|a| a.client.to_string()).collect()
