@@ -1,7 +1,8 @@
 //! `/metrics` and the status page of real `tavern serve` processes: the Prometheus text parses
 //! and carries what an operator graphs (term, leader, log/commit/apply, follower lag, fsync,
-//! apply, RPCs by code, watch streams, the state's size per table and its entities); the status page, loaded in a real headless browser (Debian's
-//! chromium), shows the node's role, its members and refreshes itself.
+//! apply, RPCs by code, watch streams, the state's size per table and its entities); the status
+//! page, loaded in a real headless browser (Debian's chromium), shows the node's role, its
+//! members, the state's entities and refreshes itself.
 
 mod harness;
 
