@@ -342,7 +342,7 @@ pub fn observe_status(s: &tavern_proto::convert::NodeStatus) {
         metrics::gauge!(STATE_TABLE_BYTES, &table).set(t.bytes as f64);
         metrics::gauge!(STATE_TABLE_RECORDS, &table).set(t.records as f64);
         if let Some(entity) = &t.entity {
-            metrics::gauge!(STATE_ENTITIES, "node" => node.clone(), "entity" => entity.clone())
+            metrics::gauge!(STATE_ENTITIES, "node" => node.clone(), "entity" => label_value(entity))
                 .set(t.records as f64);
         }
     }
@@ -353,6 +353,16 @@ pub fn observe_status(s: &tavern_proto::convert::NodeStatus) {
         metrics::gauge!(FOLLOWER_LAG_ENTRIES, "node" => node.clone(), "follower" => f.id.to_string())
             .set(lag as f64);
     }
+}
+
+/// An entity's name as a label value that needs no quoting in a query: lower case, words
+/// joined by `_` ("account friend edges (both sides)" → `account_friend_edges_both_sides`).
+pub fn label_value(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// The Prometheus text of node `id`: only the series labelled `node="<id>"`, each family with
@@ -392,6 +402,16 @@ fn only_node(text: &str, id: NodeId) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entity_names_become_plain_label_values() {
+        assert_eq!(label_value("mails"), "mails");
+        assert_eq!(label_value("characters online"), "characters_online");
+        assert_eq!(
+            label_value("account friend edges (both sides)"),
+            "account_friend_edges_both_sides"
+        );
+    }
 
     #[test]
     fn a_node_renders_only_its_own_series_with_their_comments() {
