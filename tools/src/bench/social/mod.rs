@@ -29,7 +29,8 @@
 //!
 //! Left out of this first version: channel moderation (< 0.1/s), arena (team admin and match
 //! results, 0.5-3/s), the hourly sweeps, gateway crashes and login storms. Gateway leases are
-//! renewed by whichever client notices first that [`RENEW_EVERY_MS`] passed (`renew_gateway`).
+//! renewed by whichever client notices first that [`RENEW_EVERY_MS`] passed (`renew_gateway`),
+//! and during the set-up (which can outlast a lease on a large population) by a task of its own.
 //!
 //! Here: the mix, the world and its set-up; `worker.rs`: what one client does per step.
 
@@ -189,6 +190,31 @@ fn friend_of(p: &Population, i: usize, k: usize) -> Option<usize> {
     (j != i && same_faction(p, i, j)).then_some(j)
 }
 
+/// Renews the gateways' leases every [`RENEW_EVERY_MS`] until dropped.
+struct Renewer(tokio::task::JoinHandle<()>);
+
+impl Renewer {
+    fn start(client: Client, gateways: Vec<String>) -> Renewer {
+        Renewer(tokio::spawn(async move {
+            let every = std::time::Duration::from_millis(RENEW_EVERY_MS);
+            loop {
+                tokio::time::sleep(every).await;
+                for g in &gateways {
+                    let renew = PresenceCommand::RenewGateway { gateway: g.clone() };
+                    // A failed renewal shows as the set-up's own errors soon after.
+                    let _ = client.write(Command::Presence(renew)).await;
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Renewer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl World {
     /// Sets up the world (see the module header) for `clients` clients.
     pub async fn create(
@@ -208,6 +234,8 @@ impl World {
                 }))
                 .await?;
         }
+        // Until the set-up ends (dropped on every way out of this function).
+        let _renewer = Renewer::start(client.clone(), gateways.clone());
         writeln!(
             err,
             "logging in half of the population, joining channels, adding friends"
