@@ -143,7 +143,13 @@ pub(crate) fn record(
         Some(s) => s.ack_below.max(req.ack_below),
         None => req.ack_below,
     };
-    for (key, _) in txn.scan(&response_prefix(req.client), None, usize::MAX)? {
+    // A live session has no stored answer below its `ack_below` (each write forgets them), so
+    // the scan starts there: the deleted ones before it are not stepped over again.
+    let from = previous
+        .as_ref()
+        .and_then(|s| s.ack_below.checked_sub(1))
+        .map(|a| response_key(req.client, a));
+    for (key, _) in txn.scan(&response_prefix(req.client), from.as_deref(), usize::MAX)? {
         let seq = KeyReader::new(&key, 8).u64().unwrap_or(0);
         // Without a live session, whatever is left belongs to a lapsed one: forget it all.
         if previous.is_some() && seq >= ack_below {

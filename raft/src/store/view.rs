@@ -64,6 +64,19 @@ impl<'a> RocksView<'a> {
     }
 }
 
+/// The first key after every key that starts with `prefix` (`None`: no such key, the prefix
+/// is empty or all `0xff`).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
 fn storage(e: rocksdb::Error) -> StorageError {
     StorageError(e.to_string())
 }
@@ -88,11 +101,16 @@ impl View for RocksView<'_> {
         if limit == 0 {
             return Ok(out);
         }
-        let iter = self.db.iterator_cf_opt(
-            self.cf,
-            self.read_options(),
-            IteratorMode::From(start, Direction::Forward),
-        );
+        let mut opts = self.read_options();
+        // Bounded to the prefix: past its last live key the iterator stops at once instead of
+        // stepping over the tombstones of deleted keys that follow it (a queue-like table,
+        // such as a session's acknowledged responses, leaves many until a compaction).
+        if let Some(end) = prefix_end(prefix) {
+            opts.set_iterate_upper_bound(end);
+        }
+        let iter =
+            self.db
+                .iterator_cf_opt(self.cf, opts, IteratorMode::From(start, Direction::Forward));
         for item in iter {
             let (k, v) = item.map_err(storage)?;
             if Some(&*k) == after {
@@ -202,6 +220,67 @@ mod tests {
             key: k.to_vec(),
             value: v.to_vec(),
         }
+    }
+
+    #[test]
+    fn a_prefix_ends_at_its_successor() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(&[0x12, 0xff]), Some(vec![0x13]));
+        assert_eq!(
+            prefix_end(&[0x12, 0xfe, 0xff, 0xff]),
+            Some(vec![0x12, 0xff])
+        );
+        assert_eq!(prefix_end(&[0xff, 0xff]), None);
+        assert_eq!(prefix_end(b""), None);
+    }
+
+    #[test]
+    fn a_rocks_scan_sees_every_key_of_its_prefix_and_none_after() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = Db::open_cf_descriptors(
+            &{
+                let mut o = rocksdb::Options::default();
+                o.create_if_missing(true);
+                o.create_missing_column_families(true);
+                o
+            },
+            dir.path(),
+            vec![rocksdb::ColumnFamilyDescriptor::new(
+                "s",
+                rocksdb::Options::default(),
+            )],
+        )
+        .expect("open");
+        let cf = db.cf_handle("s").expect("cf");
+        for k in [
+            &[0x12, 0xfe][..],
+            &[0x12, 0xff],
+            &[0x12, 0xff, 0xff, 0x01],
+            &[0x13],
+            &[0x13, 0x00],
+        ] {
+            db.put_cf(&cf, k, b"v").expect("put");
+        }
+        // Deleted keys inside and after the prefix are skipped.
+        for k in [&[0x12, 0xff, 0x00][..], &[0x13, 0x01]] {
+            db.put_cf(&cf, k, b"v").expect("put");
+            db.delete_cf(&cf, k).expect("delete");
+        }
+        let view = RocksView::live(&db, &cf);
+        let keys = |prefix: &[u8], after: Option<&[u8]>| -> Vec<Vec<u8>> {
+            let pairs = view.scan(prefix, after, 100).expect("scan");
+            pairs.into_iter().map(|(k, _)| k).collect()
+        };
+        assert_eq!(
+            keys(&[0x12, 0xff], None),
+            [vec![0x12, 0xff], vec![0x12, 0xff, 0xff, 0x01]]
+        );
+        assert_eq!(
+            keys(&[0x12, 0xff], Some(&[0x12, 0xff])),
+            [vec![0x12, 0xff, 0xff, 0x01]]
+        );
+        assert_eq!(keys(&[0x13], None), [vec![0x13], vec![0x13, 0x00]]);
+        assert_eq!(keys(&[0x12], None).len(), 3);
     }
 
     #[test]
