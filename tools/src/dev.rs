@@ -4,8 +4,9 @@
 //!  <data dir>/cluster.toml exists? ── no ──▶ bind 6 free loopback ports, write cluster.toml
 //!        │ yes: the same ports again (the cluster's membership names them)
 //!        ▼
-//!  node 1, 2, 3: RunningNode (RocksDB in <data dir>/node<N>, defaults for every setting)
-//!  print each client endpoint; print the leader whenever it changes
+//!  node 1, 2, 3: RunningNode (RocksDB in <data dir>/node<N>, defaults for every setting,
+//!                a health port on a free loopback port: status page, /metrics)
+//!  print each client endpoint and status page; print the leader whenever it changes
 //!  Ctrl-C or SIGTERM ─▶ stop the three nodes ─▶ exit 0
 //! ```
 //! The data folder (default `./tavern-dev-data`) is kept, so the next run finds its realms,
@@ -76,9 +77,13 @@ async fn dev(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
         dir.display()
     )?;
     for n in &nodes {
+        let page = n
+            .http_addr()
+            .map(|a| format!(", status page http://{a}/"))
+            .unwrap_or_default();
         writeln!(
             out,
-            "  node {}: client {}  (raft {})",
+            "  node {}: client {}  (raft {}{page})",
             n.node().id(),
             n.client_addr(),
             n.raft_addr()
@@ -125,12 +130,14 @@ pub async fn start_nodes(dir: &Path) -> anyhow::Result<Vec<RunningNode>> {
                 .validate()
                 .context("the dev cluster's own config")?;
         let (raft, client) = listeners.remove(&id).context("a listener per node")?;
+        // Not kept in cluster.toml: nothing but a person's browser needs it to stay put.
+        let health = bind(([127, 0, 0, 1], 0).into(), "http_port").await?;
         match RunningNode::start(
             config,
             Listeners {
                 raft,
                 client,
-                health: None,
+                health: Some(health),
             },
         )
         .await

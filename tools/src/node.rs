@@ -80,6 +80,8 @@ pub struct RunningNode {
     server: Option<JoinHandle<Result<(), ServeError>>>,
     /// The health port's server, aborted by `stop` (its calls are instant).
     health: Option<JoinHandle<Result<(), ServeError>>>,
+    /// Where the health port listens (status page, `/metrics`), if it is on.
+    http_addr: Option<SocketAddr>,
 }
 
 impl RunningNode {
@@ -118,6 +120,10 @@ impl RunningNode {
             "plain text"
         };
         tracing::info!(parent: &span, "serving clients on {client_addr} ({scheme})");
+        let http_addr = match &listeners.health {
+            Some(listener) => Some(listener.local_addr()?),
+            None => None,
+        };
         let health = match listeners.health {
             Some(listener) => {
                 let addr = listener.local_addr()?;
@@ -132,6 +138,7 @@ impl RunningNode {
         };
         Ok(RunningNode {
             health,
+            http_addr,
             node,
             client_addr,
             raft_addr,
@@ -152,6 +159,11 @@ impl RunningNode {
 
     pub fn raft_addr(&self) -> SocketAddr {
         self.raft_addr
+    }
+
+    /// The health port's address (status page, `/metrics`, `/readyz`), if it is on.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http_addr
     }
 
     /// Resolves if the client server stops by itself (it failed): a node that cannot serve

@@ -119,7 +119,8 @@ impl Drop for Dev {
     }
 }
 
-/// The client endpoints `tavern dev` printed ("  node 1: client 127.0.0.1:PORT  (raft ...)"),
+/// The client endpoints `tavern dev` printed ("  node 1: client 127.0.0.1:PORT  (raft ..., status
+/// page ...)"),
 /// and the leader's ("leader: node N at ADDR").
 fn endpoints(lines: &[String]) -> (Vec<String>, String) {
     let clients = lines
@@ -151,6 +152,21 @@ async fn dev_runs_three_nodes_stops_on_ctrl_c_and_keeps_its_data() {
     upsert_realm(harness::channel(leader.parse().expect("an address")))
         .await
         .expect("a write on the dev cluster");
+
+    // --- Each node's status page and metrics, at the address printed.
+    let pages: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split("status page http://").nth(1))
+        .filter_map(|rest| rest.strip_suffix("/)"))
+        .collect();
+    assert_eq!(pages.len(), 3, "{lines:?}");
+    for page in pages {
+        let addr: std::net::SocketAddr = page.parse().expect("an address");
+        let body = harness::http_get(addr, "/").expect("the status page answers 200");
+        assert!(body.contains("<h2>This node</h2>"), "{body}");
+        let metrics = harness::http_get(addr, "/metrics").expect("/metrics answers 200");
+        assert!(metrics.contains("tavern_term{"), "{metrics}");
+    }
 
     // --- Ctrl-C: a clean stop.
     signal(&dev.child, "INT");

@@ -9,8 +9,7 @@
 mod harness;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 
 use harness::domain::{
@@ -51,17 +50,7 @@ fn tavern(args: &[&str]) -> (bool, String, String) {
 
 /// The body of `GET path` on a node's health port (HTTP/1.1), if it answers 200.
 fn http_get(port: u16, path: &str) -> Option<String> {
-    let mut s = TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port))).ok()?;
-    s.set_read_timeout(Some(harness::CALL_TIMEOUT)).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+    harness::http_get(SocketAddr::from(([127, 0, 0, 1], port)), path)
 }
 
 /// The space alarm a refused call carries, if that is why it was refused.
