@@ -42,6 +42,26 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
+/// `tavern snapshot restore FILE` into a one-node cluster `cluster_id` under `root`.
+async fn restore_one_node(
+    file: &std::path::Path,
+    cluster_id: &str,
+    root: &std::path::Path,
+) -> Output {
+    run(args(&[
+        "snapshot",
+        "restore",
+        &file.display().to_string(),
+        "--cluster-id",
+        cluster_id,
+        "--node",
+        "1=127.0.0.1:1/127.0.0.1:2",
+        "--data-dir-root",
+        &root.display().to_string(),
+    ]))
+    .await
+}
+
 fn text(o: &Output) -> String {
     format!(
         "exit {:?}\n--- stdout\n{}--- stderr\n{}",
@@ -537,18 +557,7 @@ async fn a_damaged_snapshot_fails_verify_and_restore_saying_what_is_wrong() {
     );
 
     let root = work.path().join("never");
-    let restore = run(args(&[
-        "snapshot",
-        "restore",
-        &flipped.display().to_string(),
-        "--cluster-id",
-        "other",
-        "--node",
-        "1=127.0.0.1:1/127.0.0.1:2",
-        "--data-dir-root",
-        &root.display().to_string(),
-    ]))
-    .await;
+    let restore = restore_one_node(&flipped, "other", &root).await;
     assert_eq!(
         restore.status.code(),
         Some(1),
@@ -563,18 +572,7 @@ async fn a_damaged_snapshot_fails_verify_and_restore_saying_what_is_wrong() {
     );
     assert!(!root.exists(), "a refused restore writes nothing");
 
-    let restore = run(args(&[
-        "snapshot",
-        "restore",
-        &garbage.display().to_string(),
-        "--cluster-id",
-        "other",
-        "--node",
-        "1=127.0.0.1:1/127.0.0.1:2",
-        "--data-dir-root",
-        &root.display().to_string(),
-    ]))
-    .await;
+    let restore = restore_one_node(&garbage, "other", &root).await;
     assert_eq!(restore.status.code(), Some(1), "{}", text(&restore));
     let err = String::from_utf8_lossy(&restore.stderr);
     assert!(
@@ -585,18 +583,7 @@ async fn a_damaged_snapshot_fails_verify_and_restore_saying_what_is_wrong() {
     assert!(!root.exists(), "a refused restore writes nothing");
 
     // The good file restores, but not under the cluster id it already has.
-    let same = run(args(&[
-        "snapshot",
-        "restore",
-        &good.display().to_string(),
-        "--cluster-id",
-        harness::CLUSTER_ID,
-        "--node",
-        "1=127.0.0.1:1/127.0.0.1:2",
-        "--data-dir-root",
-        &root.display().to_string(),
-    ]))
-    .await;
+    let same = restore_one_node(&good, harness::CLUSTER_ID, &root).await;
     assert_eq!(same.status.code(), Some(2), "{}", text(&same));
     assert!(!root.exists());
 }
